@@ -1,0 +1,87 @@
+"""Domain errors. Each carries a message a person can act on; the CLI, Slack and the API show it as is."""
+
+from __future__ import annotations
+
+
+class TuttiError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class WorkflowError(TuttiError):
+    """A workflow definition cannot be loaded."""
+
+
+class WorkflowValidationError(WorkflowError):
+    """A workflow definition has problems; `problems` lists every one of them."""
+
+    def __init__(self, message: str, problems: list | None = None) -> None:  # type: ignore[type-arg]
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class NotFound(TuttiError):
+    """An id or slug names nothing."""
+
+
+class TaskAssignmentError(TuttiError):
+    """The task cannot take (or give up) this assignment in its current state."""
+
+
+class WorkerCertificationError(TuttiError):
+    """The worker lacks a certification the work requires."""
+
+
+class TaskStatusError(TuttiError):
+    """The task's status does not allow the requested change."""
+
+
+class IllegalTaskSubmission(TuttiError):
+    """A submit, accept or return that the task's state or dependencies do not allow."""
+
+
+class ReviewPolicyError(TuttiError):
+    """A review policy is malformed."""
+
+
+class AssignmentPolicyError(TuttiError):
+    """An assignment policy failed or is malformed."""
+
+
+class CreationPolicyError(TuttiError):
+    """A creation policy failed or is malformed."""
+
+
+class TaskDependencyError(TuttiError):
+    """A prerequisite task is not complete."""
+
+
+class ProjectStatusError(TuttiError):
+    """The project's status does not allow the requested change."""
+
+
+class InvalidRevertError(TuttiError):
+    """A revert that cannot be done."""
+
+
+class TimerError(TuttiError):
+    """The timer is not in the state the request expects."""
+
+
+class MachineExecutionError(TuttiError):
+    """A machine step cannot run."""
+
+
+class IdempotencyConflict(TuttiError):
+    """An idempotency key was reused with a different request."""
+
+
+class PermissionDenied(TuttiError):
+    """The actor may not do this."""
+
+
+class ValidationError(TuttiError):
+    """Input data does not satisfy the step's form or the operation's rules."""
