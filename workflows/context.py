@@ -1,0 +1,123 @@
+"""Loading a task with everything a use case needs, in one round trip, optionally locked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.enums import AssignmentStatus, TaskStatus
+from store.models import Project, Task, TaskAssignment, WorkflowVersion
+from workflows.catalog import VersionInfo, version_info
+from workflows.definition import StepDef
+from workflows.errors import NotFound, TaskDependencyError
+
+
+@dataclass
+class TaskContext:
+    task: Task
+    project: Project
+    info: VersionInfo
+
+    @property
+    def step(self) -> StepDef:
+        return self.info.step_for_id(self.task.step_id)
+
+    @property
+    def assignments(self) -> list[TaskAssignment]:
+        return sorted(self.task.assignments, key=lambda a: a.assignment_counter)
+
+
+def load_task(session: Session, task_id: int, *, lock: bool = False) -> TaskContext:
+    """The task, its project and its version; `lock` takes the task's row lock (PostgreSQL)."""
+    query = (
+        select(Task, Project, WorkflowVersion)
+        .join(Project, Project.id == Task.project_id)
+        .join(WorkflowVersion, WorkflowVersion.id == Project.workflow_version_id)
+        .where(Task.id == task_id)
+    )
+    if lock:
+        query = query.with_for_update(of=Task)
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound(f"Task {task_id} does not exist.")
+    task, project, version = row
+    return TaskContext(task=task, project=project, info=version_info(session, version))
+
+
+def load_project(session: Session, project_id: int, *, lock: bool = False) -> tuple[Project, VersionInfo]:
+    query = (
+        select(Project, WorkflowVersion)
+        .join(WorkflowVersion, WorkflowVersion.id == Project.workflow_version_id)
+        .where(Project.id == project_id)
+    )
+    if lock:
+        query = query.with_for_update(of=Project)
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound(f"Project {project_id} does not exist.")
+    project, version = row
+    return project, version_info(session, version)
+
+
+def current_assignment(assignments: list[TaskAssignment]) -> TaskAssignment | None:
+    """The processing assignment if there is one, else the highest counter (Orchestra's rule)."""
+    for assignment in assignments:
+        if assignment.status is AssignmentStatus.PROCESSING:
+            return assignment
+    return max(assignments, key=lambda a: a.assignment_counter, default=None)
+
+
+def latest_data(assignments: list[TaskAssignment]) -> dict[str, Any] | None:
+    current = current_assignment(assignments)
+    return None if current is None else current.in_progress_task_data
+
+
+def prerequisite_data(session: Session, project: Project, info: VersionInfo, step_slug: str) -> dict[str, Any]:
+    """`{slug: latest data}` for every transitive creation dependency; each must be complete."""
+    slugs = info.definition.prerequisite_slugs(step_slug)
+    if not slugs:
+        return {}
+    step_ids = [info.step_ids[s] for s in slugs]
+    rows = session.execute(
+        select(Task.step_id, Task.status, TaskAssignment.assignment_counter, TaskAssignment.in_progress_task_data)
+        .outerjoin(TaskAssignment, TaskAssignment.task_id == Task.id)
+        .where(Task.project_id == project.id, Task.step_id.in_(step_ids))
+    ).all()
+    found: dict[int, tuple[int, dict[str, Any]]] = {}
+    statuses: dict[int, TaskStatus] = {}
+    for step_id, status, counter, data in rows:
+        statuses[step_id] = status
+        if counter is not None and (step_id not in found or counter > found[step_id][0]):
+            found[step_id] = (counter, data or {})
+    result: dict[str, Any] = {}
+    for slug, step_id in zip(slugs, step_ids, strict=True):
+        if statuses.get(step_id) is not TaskStatus.COMPLETE:
+            raise TaskDependencyError(f"Task dependency is not satisfied: {slug} is not complete.")
+        result[slug] = found.get(step_id, (0, {}))[1]
+    return result
+
+
+def task_details(session: Session, ctx: TaskContext) -> dict[str, Any]:
+    """Orchestra's `get_task_details` shape, given to description functions and Slack views."""
+    try:
+        prerequisites = prerequisite_data(session, ctx.project, ctx.info, ctx.step.slug)
+    except TaskDependencyError:
+        prerequisites = {}
+    workflow = ctx.project.version.workflow
+    return {
+        "workflow": {"slug": workflow.slug, "name": workflow.name},
+        "workflow_version": {"slug": ctx.project.version.slug, "name": ctx.project.version.name},
+        "step": {"slug": ctx.step.slug, "name": ctx.step.name},
+        "task_id": ctx.task.id,
+        "project": {
+            "id": ctx.project.id,
+            "details": ctx.project.short_description,
+            "scratchpad_url": ctx.project.scratchpad_url,
+            "project_data": ctx.project.project_data,
+            "status": ctx.project.status.display,
+        },
+        "prerequisites": prerequisites,
+    }

@@ -1,0 +1,36 @@
+"""Domain events written to the outbox in the same transaction as the change.
+
+Subscribers (Slack notices, webhooks) are attached by the delivery jobs; the engine only says what happened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from store import outbox
+from store.models import OutboxMessage
+
+EVENT_TOPIC = "event"
+MACHINE_TOPIC = "machine.run"
+
+
+def emit(session: Session, name: str, *, project_id: int, **data: Any) -> OutboxMessage:
+    """Record that `name` happened (e.g. `task.status_changed`); delivered to subscribers after commit."""
+    return outbox.add_message(session, EVENT_TOPIC, {"event": name, "project_id": project_id, **data},
+                              project_id=project_id)
+
+
+def schedule_machine_step(
+    session: Session, *, project_id: int, task_id: int, max_attempts: int, backoff_seconds: float
+) -> OutboxMessage:
+    """Queue a machine step to run as a job once this transaction commits."""
+    return outbox.add_message(
+        session,
+        MACHINE_TOPIC,
+        {"task_id": task_id},
+        project_id=project_id,
+        max_attempts=max_attempts,
+        backoff_seconds=backoff_seconds,
+    )

@@ -1,0 +1,244 @@
+"""Project use cases: create, create what became due, pause, resume, complete, abort."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store import events
+from store.enums import ProjectStatus, TaskClass, TaskStatus
+from store.events import Actor
+from store.models import Project, Task, Workflow, WorkflowVersion
+from workflows import dotted, lifecycle
+from workflows.catalog import VersionInfo, version_info
+from workflows.context import TaskContext, load_project, prerequisite_data
+from workflows.errors import IdempotencyConflict, NotFound, TaskDependencyError, ValidationError
+from workflows.lifecycle import TaskAction
+from workflows.outbox_events import emit, schedule_machine_step
+from workflows.policies import check_creation_policy, run_assignment_policy
+
+ALWAYS_CREATE = "workflows.policies.always_create"
+
+
+@dataclass(frozen=True)
+class ProjectRequest:
+    """What a client asks for when it starts a project."""
+
+    workflow_slug: str
+    version_slug: str
+    description: str = ""
+    priority: int = 0
+    project_data: dict[str, Any] | None = None
+    task_class: TaskClass = TaskClass.REAL
+
+    def fingerprint(self) -> str:
+        body = json.dumps(
+            [self.workflow_slug, self.version_slug, self.description, self.priority,
+             self.project_data or {}, self.task_class.value],
+            sort_keys=True, separators=(",", ":"), default=str,
+        )
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CreatedProject:
+    project: Project
+    created: bool
+
+
+def find_version(session: Session, workflow_slug: str, version_slug: str) -> WorkflowVersion:
+    version = session.scalar(
+        select(WorkflowVersion)
+        .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+        .where(Workflow.slug == workflow_slug, WorkflowVersion.slug == version_slug)
+    )
+    if version is None:
+        if session.scalar(select(Workflow.id).where(Workflow.slug == workflow_slug)) is None:
+            raise NotFound(f"Workflow {workflow_slug} does not exist.")
+        raise NotFound(f"Version {version_slug} of workflow {workflow_slug} does not exist.")
+    return version
+
+
+def create_project(
+    session: Session,
+    request: ProjectRequest,
+    *,
+    actor: Actor,
+    client_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> CreatedProject:
+    """Start a project and its first tasks; with an idempotency key a retry returns the same project."""
+    if request.project_data is not None and not isinstance(request.project_data, dict):
+        raise ValidationError("project_data must be a JSON object.")
+    fingerprint = request.fingerprint() if idempotency_key else None
+    if idempotency_key:
+        existing = _by_idempotency_key(session, client_id, idempotency_key)
+        if existing is not None:
+            return _replay(existing, fingerprint)
+    version = find_version(session, request.workflow_slug, request.version_slug)
+    info = version_info(session, version)
+    project = Project(
+        workflow_version_id=version.id,
+        short_description=request.description,
+        priority=request.priority,
+        project_data=dict(request.project_data or {}),
+        task_class=request.task_class,
+        status=ProjectStatus.ACTIVE,
+        client_id=client_id,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    )
+    project.version = version
+    project.tasks = []
+    if idempotency_key:
+        try:
+            with session.begin_nested():
+                session.add(project)
+        except IntegrityError:
+            existing = _by_idempotency_key(session, client_id, idempotency_key)
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint)
+    else:
+        session.add(project)
+        session.flush()
+    events.record(session, actor, "project.created", project_id=project.id,
+                  after={"workflow": request.workflow_slug, "version": request.version_slug,
+                         "description": request.description, "priority": request.priority})
+    emit(session, "project.created", project_id=project.id)
+    create_subsequent_tasks(session, project, info, actor=actor)
+    return CreatedProject(project, created=True)
+
+
+def _by_idempotency_key(session: Session, client_id: str | None, key: str) -> Project | None:
+    query = select(Project).where(Project.idempotency_key == key)
+    query = query.where(Project.client_id.is_(None) if client_id is None else Project.client_id == client_id)
+    return session.scalar(query)
+
+
+def _replay(existing: Project, fingerprint: str | None) -> CreatedProject:
+    if existing.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used with a different request; use a new key for a new project."
+        )
+    return CreatedProject(existing, created=False)
+
+
+def create_subsequent_tasks(session: Session, project: Project, info: VersionInfo, *, actor: Actor) -> list[Task]:
+    """Create every task whose creation dependencies are complete; complete the project when nothing is left."""
+    if project.status is not ProjectStatus.ACTIVE:
+        return []
+    statuses: dict[int, TaskStatus] = dict(
+        session.execute(select(Task.step_id, Task.status).where(Task.project_id == project.id)).tuples().all()
+    )
+    completed = {info.step_slugs[sid] for sid, status in statuses.items() if status is TaskStatus.COMPLETE}
+    ends_project = any(info.step(slug).completion_ends_project for slug in completed)
+    created: list[Task] = []
+    for step in info.definition.steps:
+        step_id = info.step_ids[step.slug]
+        if step_id in statuses or not all(dep in completed for dep in step.creation_depends_on):
+            continue
+        if step.creation_policy.function.path != ALWAYS_CREATE:
+            try:
+                prerequisites = prerequisite_data(session, project, info, step.slug)
+            except TaskDependencyError:
+                continue
+            if not check_creation_policy(step.creation_policy.function, prerequisites, project.project_data):
+                continue
+        task = Task(project_id=project.id, step_id=step_id, status=TaskStatus.AWAITING_PROCESSING)
+        task.assignments = []
+        session.add(task)
+        created.append(task)
+        statuses[step_id] = TaskStatus.AWAITING_PROCESSING
+    if created:
+        session.flush()
+    for task in created:
+        step = info.step_for_id(task.step_id)
+        events.record(session, actor, "task.created", project_id=project.id, task_id=task.id,
+                      after={"step": step.slug, "status": task.status.value})
+        emit(session, "task.created", project_id=project.id, task_id=task.id)
+        if step.is_human:
+            run_assignment_policy(session, TaskContext(task, project, info), "entry_level", actor)
+        else:
+            schedule_machine_step(session, project_id=project.id, task_id=task.id,
+                                  max_attempts=step.retry.max_attempts, backoff_seconds=step.retry.backoff_seconds)
+        statuses[task.step_id] = task.status
+    unfinished = [s for s in statuses.values() if not s.is_final]
+    if ends_project or not unfinished:
+        _change_status(session, project, "complete", actor)
+    return created
+
+
+def _change_status(session: Session, project: Project, action: str, actor: Actor) -> ProjectStatus:
+    previous = lifecycle.move_project(project, action)
+    events.record(session, actor, f"project.{action}", project_id=project.id,
+                  before={"status": previous.value}, after={"status": project.status.value})
+    emit(session, "project.status_changed", project_id=project.id, previous_status=previous.value,
+         status=project.status.value)
+    return previous
+
+
+def pause_project(session: Session, project_id: int, *, actor: Actor) -> Project:
+    project, _ = load_project(session, project_id, lock=True)
+    _change_status(session, project, "pause", actor)
+    return project
+
+
+def resume_project(session: Session, project_id: int, *, actor: Actor) -> Project:
+    """Reactivate a paused project and create (and run) what became due while it was paused."""
+    project, info = load_project(session, project_id, lock=True)
+    _change_status(session, project, "resume", actor)
+    waiting_machines = session.scalars(
+        select(Task).where(
+            Task.project_id == project.id,
+            Task.status == TaskStatus.AWAITING_PROCESSING,
+            Task.step_id.in_([info.step_ids[s.slug] for s in info.definition.steps if not s.is_human]),
+        )
+    ).all()
+    for task in waiting_machines:
+        step = info.step_for_id(task.step_id)
+        schedule_machine_step(session, project_id=project.id, task_id=task.id,
+                              max_attempts=step.retry.max_attempts, backoff_seconds=step.retry.backoff_seconds)
+    create_subsequent_tasks(session, project, info, actor=actor)
+    return project
+
+
+def complete_project(session: Session, project_id: int, *, actor: Actor) -> Project:
+    project, _ = load_project(session, project_id, lock=True)
+    _change_status(session, project, "complete", actor)
+    return project
+
+
+def abort_project(session: Session, project_id: int, *, actor: Actor) -> Project:
+    """End a project at once: unfinished tasks are aborted, finished ones stay as they are."""
+    project, info = load_project(session, project_id, lock=True)
+    _change_status(session, project, "abort", actor)
+    abort_fn = info.definition.abort_completion_function
+    if abort_fn is not None:
+        dotted.resolve(abort_fn.path)(project_view(project), **abort_fn.kwargs)
+    tasks = session.scalars(select(Task).where(Task.project_id == project.id).with_for_update()).all()
+    for task in tasks:
+        if task.status.is_final:
+            continue
+        previous = lifecycle.move(task, TaskAction.ABORT, TaskStatus.ABORTED)
+        events.record(session, actor, "task.aborted", project_id=project.id, task_id=task.id,
+                      before={"status": previous.value}, after={"status": TaskStatus.ABORTED.value})
+    return project
+
+
+def project_view(project: Project) -> dict[str, Any]:
+    """A plain copy of a project for user code (abort functions) that must not touch the session."""
+    return {
+        "id": project.id,
+        "short_description": project.short_description,
+        "priority": project.priority,
+        "project_data": dict(project.project_data),
+        "status": project.status.value,
+        "task_class": project.task_class.value,
+    }
