@@ -1,0 +1,1 @@
+"""Plan, report, photograph, adjust and copy-edit a newspaper article."""
