@@ -86,9 +86,9 @@ def normalize_blocks(blocks: list[dict[str, Any]] | None) -> list[dict[str, Any]
 def _block_elements(block: dict[str, Any]) -> list[dict[str, Any]]:
     if block.get("type") == "actions":
         return [e for e in block.get("elements") or [] if isinstance(e, dict)]
-    if block.get("type") == "section" and isinstance(block.get("accessory"), dict):
-        if block["accessory"].get("type") != "image":
-            return [block["accessory"]]
+    accessory = block.get("accessory")
+    if block.get("type") == "section" and isinstance(accessory, dict) and accessory.get("type") != "image":
+        return [accessory]
     if block.get("type") == "input" and isinstance(block.get("element"), dict):
         return [block["element"]]
     return []
