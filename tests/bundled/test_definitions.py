@@ -296,3 +296,17 @@ def test_sample_data_loaders_are_named_by_each_workflow() -> None:
     assert _workflow("journalism")["sample_data_load_function"] == {
         "path": "workflows.bundled.journalism.load_sample_data.load"
     }
+
+
+@pytest.mark.parametrize("directory", bundled_workflow_dirs(), ids=lambda p: p.name)
+def test_each_bundled_version_parses_with_the_engines_definition_models(directory: Path) -> None:
+    definition = pytest.importorskip("workflows.definition")
+    version = definition.VersionDef.from_json((directory / "v1" / "version.json").read_text())
+    raw = _load(directory / "v1" / "version.json")
+    assert [step.slug for step in version.steps] == [step["slug"] for step in raw["steps"]]
+    for step, raw_step in zip(version.steps, raw["steps"], strict=True):
+        if raw_step.get("is_human", True):
+            assert step.slack_ui is not None
+            assert [field.key for field in step.slack_ui.fields] == [
+                field["key"] for field in raw_step["user_interface"]["slack"]["fields"]
+            ]
