@@ -166,6 +166,10 @@ class Sandbox:
         """Add workspace members."""
         self.workspace.seed_users(users)
 
+    def trigger_id(self, user: str) -> str:
+        """A fresh trigger id as if `user` had just interacted (for calling views.open directly)."""
+        return self.running.slack.triggers.issue(self.user(user).id)
+
     def advance_time(self, seconds: float) -> None:
         """Move the sandbox clock (expires trigger ids without sleeping)."""
         self.running.slack.clock.advance(seconds)

@@ -100,8 +100,12 @@ def api_blueprint(slack: FakeSlack) -> Blueprint:
             file = slack.workspace.files.get(file_id)
             if file is None:
                 return Response("file not found", status=404)
-            uploaded = request.files.get("file") or request.files.get("filename")
-            file.content = uploaded.read() if uploaded is not None else request.get_data()
+            if request.mimetype == "multipart/form-data":
+                uploaded = request.files.get("file") or request.files.get("filename")
+                file.content = uploaded.read() if uploaded is not None else b""
+            else:
+                # slack_sdk posts the raw bytes (urllib labels them form-encoded); take them as they are.
+                file.content = request.get_data()
             file.uploaded = True
             slack.recorder.touch()
             return Response(f"OK - {len(file.content)}", status=200, mimetype="text/plain")
