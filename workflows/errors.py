@@ -85,3 +85,7 @@ class PermissionDenied(TuttiError):
 
 class ValidationError(TuttiError):
     """Input data does not satisfy the step's form or the operation's rules."""
+
+
+class DottedPathError(WorkflowError):
+    """A dotted function path does not import or does not name a callable."""
