@@ -1,0 +1,553 @@
+"""The `tutti` command line: operations and scripting over the same use cases Slack and the API call."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.container import Tutti
+from bot.settings import Settings
+from store import migrate
+from store.enums import ProjectStatus, Role, TaskClass, TaskStatus
+from store.events import Actor
+from store.models import Project, Task, Worker, WorkerCertification, Workflow
+from workflows import assignment, loader, machine, projects, read_models, revert, submission, workers
+from workflows.bundled import bundled_workflow_dirs
+from workflows.context import current_assignment, load_task
+from workflows.errors import TuttiError, WorkflowValidationError
+
+T = TypeVar("T")
+
+
+class App:
+    """Lazily built Tutti for one CLI invocation."""
+
+    def __init__(self) -> None:
+        self.settings = Settings.from_env()
+        self._tutti: Tutti | None = None
+
+    @property
+    def tutti(self) -> Tutti:
+        if self._tutti is None:
+            self._tutti = Tutti(self.settings, in_process_jobs=False) if self.settings.redis_url else \
+                Tutti(self.settings, in_process_jobs=True)
+            if not migrate.is_current(self._tutti.database.engine, self.settings.database_url):
+                raise click.ClickException("The database schema is not up to date: run `tutti db upgrade` first.")
+        return self._tutti
+
+    def actor(self) -> Actor:
+        return Actor.cli()
+
+    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one use case in its own unit of work, turning domain errors into one clear line."""
+        with self.tutti.database.unit_of_work() as uow:
+            result = fn(uow.session, *args, **kwargs)
+            uow.commit()
+            return result
+
+    def close(self) -> None:
+        if self._tutti is not None:
+            if self.settings.redis_url is None:
+                self._tutti.scheduler.close()  # type: ignore[union-attr]
+                self._tutti.dispatcher.drain()
+            self._tutti.close()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    try:
+        yield
+    except WorkflowValidationError as exc:
+        for problem in exc.problems:
+            click.echo(f"{problem.file}: {problem.location}: {problem.message}", err=True)
+        raise click.ClickException(exc.message) from None
+    except TuttiError as exc:
+        raise click.ClickException(exc.message) from None
+    except IntegrityError:
+        raise click.ClickException("Someone else changed this at the same moment; nothing was changed. Try again.") \
+            from None
+    except OperationalError as exc:
+        raise click.ClickException(f"Database error: {exc.orig}") from None
+
+
+class TuttiGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        with clear_errors():
+            return super().invoke(ctx)
+
+
+@click.group(cls=TuttiGroup)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Tutti: run teams of experts and machines through structured projects, in Slack."""
+    app = App()
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def parse_json(text: str | None, what: str) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    if text.startswith("@"):
+        text = Path(text[1:]).read_text()
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    if not isinstance(value, dict):
+        raise click.BadParameter(f"{what} must be a JSON object")
+    return value
+
+
+# --- db ----------------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(app: App) -> None:
+    """Migrate the database to the newest schema."""
+    upgrade_database(app.settings)
+    click.echo("Database is at the newest schema.")
+
+
+def upgrade_database(settings: Settings) -> None:
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url)
+
+
+# --- workflows ---------------------------------------------------------------------------------------
+
+
+@main.group()
+def workflows() -> None:
+    """Workflow definitions."""
+
+
+@workflows.command("load")
+@click.argument("directory", type=click.Path(path_type=Path), required=False)
+@click.option("--version", "version_slug", help="Load only this version.")
+@click.option("--force", is_flag=True, help="Update an existing version (steps may be added, not removed).")
+@click.option("--bundled", is_flag=True, help="Load the workflows that ship with Tutti.")
+@click.option("--check", is_flag=True, help="Validate only; change nothing.")
+@pass_app
+def workflows_load(app: App, directory: Path | None, version_slug: str | None, force: bool, bundled: bool,
+                   check: bool) -> None:
+    """Load an Orchestra workflow directory (workflow.json + <version>/version.json)."""
+    if (directory is None) == (not bundled):
+        raise click.UsageError("Give a workflow DIRECTORY or --bundled.")
+    directories = bundled_workflow_dirs() if bundled else [directory]
+    for path in directories:
+        assert path is not None
+        definition, warnings = loader.read_workflow(path)
+        for warning in warnings:
+            click.echo(f"warning: {warning.file}: {warning.location}: {warning.message}", err=True)
+        if check:
+            click.echo(f"{definition.slug}: valid ({len(definition.versions)} version(s)).")
+            continue
+        result = app.run(loader.load_workflow, definition, version_slug=version_slug, force=force)
+        click.echo(f"Loaded {result.workflow.slug} versions {', '.join(result.versions)}.")
+
+
+@workflows.command("list")
+@pass_app
+def workflows_list(app: App) -> None:
+    """Loaded workflows and their versions."""
+    with app.tutti.database.read() as session:
+        for workflow in session.scalars(select(Workflow).order_by(Workflow.slug)):
+            versions = ", ".join(v.slug for v in workflow.versions)
+            click.echo(f"{workflow.slug}\t{workflow.name}\tversions: {versions}")
+
+
+@workflows.command("sample-data")
+@click.argument("workflow_slug")
+@pass_app
+def workflows_sample_data(app: App, workflow_slug: str) -> None:
+    """Create a workflow's sample workers and their certifications."""
+    click.echo(app.run(loader.load_sample_data, workflow_slug.split("/")[0]))
+
+
+# --- workers ---------------------------------------------------------------------------------------
+
+
+@main.group("workers")
+def workers_group() -> None:
+    """Experts."""
+
+
+@workers_group.command("add")
+@click.argument("slack_user_id")
+@click.argument("username")
+@click.option("--first-name", default="")
+@click.option("--last-name", default="")
+@click.option("--email")
+@click.option("--admin/--no-admin", default=None)
+@click.option("--staffer/--no-staffer", default=None)
+@pass_app
+def workers_add(app: App, slack_user_id: str, username: str, first_name: str, last_name: str, email: str | None,
+                admin: bool | None, staffer: bool | None) -> None:
+    """Add (or update) the worker for a Slack user."""
+    worker = app.run(workers.upsert_worker, slack_user_id=slack_user_id, username=username,
+                     first_name=first_name, last_name=last_name, email=email, is_admin=admin, is_staffer=staffer)
+    click.echo(f"Worker {worker.id} {worker.username} ({worker.slack_user_id}).")
+
+
+@workers_group.command("certify")
+@click.argument("worker_ref")
+@click.argument("certification", metavar="WORKFLOW/CERTIFICATION")
+@click.option("--reviewer", is_flag=True, help="Reviewer level (needs the entry level first).")
+@click.option("--training", is_flag=True, help="A training certification instead of a real one.")
+@click.option("--priority", default=0, help="Staffing priority (higher is offered first).")
+@pass_app
+def workers_certify(app: App, worker_ref: str, certification: str, reviewer: bool, training: bool,
+                    priority: int) -> None:
+    """Certify a worker (by id, Slack id or username)."""
+    workflow_slug, _, cert_slug = certification.partition("/")
+    if not cert_slug:
+        raise click.BadParameter("write the certification as WORKFLOW/CERTIFICATION, e.g. journalism/reporter")
+    role = Role.REVIEWER if reviewer else Role.ENTRY_LEVEL
+    task_class = TaskClass.TRAINING if training else TaskClass.REAL
+
+    def do(session: Any) -> str:
+        worker = workers.find_worker(session, worker_ref)
+        workers.certify(session, worker, workflow_slug, cert_slug, role, task_class, staffing_priority=priority)
+        return worker.username
+
+    username = app.run(do)
+    click.echo(f"{username} is certified {certification} ({role.value}, {task_class.value}).")
+
+
+@workers_group.command("list")
+@pass_app
+def workers_list(app: App) -> None:
+    """Workers and their certifications."""
+    with app.tutti.database.read() as session:
+        for worker in session.scalars(select(Worker).order_by(Worker.username)):
+            certs = session.scalars(select(WorkerCertification).where(WorkerCertification.worker_id == worker.id))
+            described = ", ".join(
+                f"{c.certification.slug}:{c.role.value}" + ("" if c.task_class is TaskClass.REAL else ":training")
+                for c in certs
+            )
+            flags = " admin" if worker.is_admin else ""
+            click.echo(f"{worker.id}\t{worker.slack_user_id}\t{worker.username}{flags}\t{described or '-'}")
+
+
+# --- projects --------------------------------------------------------------------------------------
+
+
+@main.group("projects")
+def projects_group() -> None:
+    """Projects."""
+
+
+@projects_group.command("create")
+@click.argument("workflow_slug")
+@click.argument("version_slug")
+@click.option("--description", "-d", default="")
+@click.option("--priority", "-p", default=0)
+@click.option("--data", "data_json", help="project_data as JSON, or @file.json")
+@click.option("--task-class", type=click.Choice(["real", "training"]), default="real")
+@click.option("--idempotency-key", help="Creating again with the same key returns the same project.")
+@click.option("--wait", "wait_seconds", type=float, default=None,
+              help="Wait up to this many seconds for machine steps to settle, showing their progress.")
+@pass_app
+def projects_create(app: App, workflow_slug: str, version_slug: str, description: str, priority: int,
+                    data_json: str | None, task_class: str, idempotency_key: str | None,
+                    wait_seconds: float | None) -> None:
+    """Start a project of a workflow version."""
+    request = projects.ProjectRequest(workflow_slug, version_slug, description, priority,
+                                      parse_json(data_json, "--data") or {}, TaskClass(task_class))
+    created = app.run(projects.create_project, request, actor=app.actor(), client_id="cli" if idempotency_key else None,
+                      idempotency_key=idempotency_key)
+    verb = "Created" if created.created else "Already created"
+    click.echo(f"{verb} project {created.project.id}.")
+    if wait_seconds:
+        wait_for_machines(app, created.project.id, wait_seconds)
+
+
+def wait_for_machines(app: App, project_id: int, timeout: float) -> None:
+    """Deliver and poll until no machine step of the project is pending, printing each change."""
+    seen: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while True:
+        if app.settings.redis_url is None:
+            app.tutti.dispatcher.sweep()
+        with app.tutti.database.read() as session:
+            info = read_models.project_information(session, [project_id])[str(project_id)]
+        pending = False
+        for slug, task in info["tasks"].items():
+            if seen.get(slug) != task["status"]:
+                seen[slug] = task["status"]
+                click.echo(f"  task {task['id']} {slug}: {task['status']}")
+            step = next(s for s in info["steps"] if s["slug"] == slug)
+            if not step["is_human"] and task["status"] in ("Awaiting Processing", "Processing"):
+                pending = True
+        if not pending or time.monotonic() > deadline:
+            if pending:
+                click.echo("  (machine steps still running; they go on in the background)")
+            return
+        time.sleep(0.2)
+
+
+@projects_group.command("list")
+@click.option("--status", type=click.Choice([s.value for s in ProjectStatus]))
+@pass_app
+def projects_list(app: App, status: str | None) -> None:
+    """Projects, newest first."""
+    with app.tutti.database.read() as session:
+        query = select(Project).order_by(Project.id.desc()).limit(200)
+        if status:
+            query = query.where(Project.status == ProjectStatus(status))
+        for project in session.scalars(query):
+            click.echo(f"{project.id}\t{project.status.value}\t{project.version.workflow.slug}/"
+                       f"{project.version.slug}\t{project.short_description}")
+
+
+@projects_group.command("show")
+@click.argument("project_id", type=int)
+@pass_app
+def projects_show(app: App, project_id: int) -> None:
+    """A project as JSON, in the shape of Orchestra's project_information."""
+    with app.tutti.database.read() as session:
+        info = read_models.project_information(session, [project_id])
+    if not info:
+        raise click.ClickException(f"Project {project_id} does not exist.")
+    echo_json(info[str(project_id)])
+
+
+def _project_command(name: str, fn: Callable[..., Any], past: str) -> None:
+    @projects_group.command(name, help=f"{name.capitalize()} a project.")
+    @click.argument("project_id", type=int)
+    @pass_app
+    def command(app: App, project_id: int) -> None:
+        app.run(fn, project_id, actor=app.actor())
+        click.echo(f"Project {project_id} {past}.")
+
+
+_project_command("pause", projects.pause_project, "paused")
+_project_command("resume", projects.resume_project, "resumed")
+_project_command("abort", projects.abort_project, "aborted")
+_project_command("complete", projects.complete_project, "completed")
+
+
+# --- tasks -------------------------------------------------------------------------------------------
+
+
+@main.group("tasks")
+def tasks_group() -> None:
+    """Tasks: assign, do, review, and repair."""
+
+
+def _worker_id(session: Any, ref: str) -> int:
+    return workers.find_worker(session, ref).id
+
+
+@tasks_group.command("show")
+@click.argument("task_id", type=int)
+@pass_app
+def tasks_show(app: App, task_id: int) -> None:
+    """A task as JSON."""
+    with app.tutti.database.read() as session:
+        ctx = load_task(session, task_id)
+        echo_json(read_models.task_json(ctx.task, ctx.info))
+
+
+@tasks_group.command("list")
+@click.option("--status", type=click.Choice([s.value for s in TaskStatus]))
+@click.option("--project", "project_id", type=int)
+@pass_app
+def tasks_list(app: App, status: str | None, project_id: int | None) -> None:
+    """Tasks, with their project, step and status."""
+    with app.tutti.database.read() as session:
+        query = select(Task).order_by(Task.id).limit(500)
+        if status:
+            query = query.where(Task.status == TaskStatus(status))
+        if project_id:
+            query = query.where(Task.project_id == project_id)
+        for task in session.scalars(query):
+            click.echo(f"{task.id}\tproject {task.project_id}\t{task.step.slug}\t{task.status.value}")
+
+
+@tasks_group.command("assign")
+@click.argument("task_id", type=int)
+@click.option("--worker", "worker_ref", required=True, help="Worker id, Slack id or username.")
+@pass_app
+def tasks_assign(app: App, task_id: int, worker_ref: str) -> None:
+    """Give a task's next assignment (the work, or its next review) to a worker."""
+    def do(session: Any) -> Any:
+        return assignment.assign_task(session, task_id, _worker_id(session, worker_ref), actor=app.actor())
+
+    assigned = app.run(do)
+    role = "core work" if assigned.assignment_counter == 0 else f"review level {assigned.assignment_counter}"
+    click.echo(f"Task {task_id} ({role}) assigned to {worker_ref}.")
+
+
+@tasks_group.command("save")
+@click.argument("task_id", type=int)
+@click.option("--worker", "worker_ref", required=True)
+@click.option("--data", "data_json", required=True, help="Draft data as JSON, or @file.json")
+@pass_app
+def tasks_save(app: App, task_id: int, worker_ref: str, data_json: str) -> None:
+    """Save a draft of a worker's task data."""
+    data = parse_json(data_json, "--data") or {}
+    app.run(lambda s: submission.save_task(s, task_id, _worker_id(s, worker_ref), data, actor=app.actor()))
+    click.echo(f"Draft of task {task_id} saved.")
+
+
+def _report(app: App, task_id: int) -> None:
+    with app.tutti.database.read() as session:
+        ctx = load_task(session, task_id)
+        click.echo(f"Task {task_id} is now {ctx.task.status.display}.")
+
+
+@tasks_group.command("submit")
+@click.argument("task_id", type=int)
+@click.option("--worker", "worker_ref", required=True)
+@click.option("--data", "data_json", help="Task data as JSON, or @file.json (default: the saved draft)")
+@pass_app
+def tasks_submit(app: App, task_id: int, worker_ref: str, data_json: str | None) -> None:
+    """Submit work (first submission, or the fix after a return)."""
+    data = parse_json(data_json, "--data")
+    app.run(lambda s: submission.submit_task(s, task_id, _worker_id(s, worker_ref), data, actor=app.actor()))
+    _report(app, task_id)
+
+
+@tasks_group.command("accept")
+@click.argument("task_id", type=int)
+@click.option("--worker", "worker_ref", required=True, help="The reviewer.")
+@click.option("--data", "data_json", help="The reviewer's edited data (default: as submitted)")
+@pass_app
+def tasks_accept(app: App, task_id: int, worker_ref: str, data_json: str | None) -> None:
+    """Accept the work under review."""
+    data = parse_json(data_json, "--data")
+    app.run(lambda s: submission.accept_task(s, task_id, _worker_id(s, worker_ref), data, actor=app.actor()))
+    _report(app, task_id)
+
+
+@tasks_group.command("return")
+@click.argument("task_id", type=int)
+@click.option("--worker", "worker_ref", required=True, help="The reviewer.")
+@click.option("--feedback", required=True, help="What needs to change.")
+@pass_app
+def tasks_return(app: App, task_id: int, worker_ref: str, feedback: str) -> None:
+    """Return the work under review one level down, with feedback."""
+    app.run(lambda s: submission.return_task(s, task_id, _worker_id(s, worker_ref), feedback, actor=app.actor()))
+    _report(app, task_id)
+
+
+@tasks_group.command("skip")
+@click.argument("task_id", type=int)
+@pass_app
+def tasks_skip(app: App, task_id: int) -> None:
+    """Complete a task on someone's behalf (complete-and-skip)."""
+    app.run(submission.complete_and_skip_task, task_id, actor=app.actor())
+    _report(app, task_id)
+
+
+@tasks_group.command("reassign")
+@click.argument("task_id", type=int)
+@click.option("--worker", "worker_ref", required=True, help="Who takes the assignment over.")
+@click.option("--from", "from_ref", help="Whose assignment (default: the one currently working).")
+@pass_app
+def tasks_reassign(app: App, task_id: int, worker_ref: str, from_ref: str | None) -> None:
+    """Hand an assignment, with its data and history, to another worker."""
+    def do(session: Any) -> Any:
+        ctx = load_task(session, task_id)
+        if from_ref is not None:
+            old = _worker_id(session, from_ref)
+            target = next((a for a in ctx.task.assignments if a.worker_id == old), None)
+            if target is None:
+                raise click.ClickException(f"{from_ref} holds no assignment on task {task_id}.")
+        else:
+            target = current_assignment(ctx.assignments)
+            if target is None:
+                raise click.ClickException(f"Task {task_id} has no assignment to reassign; use `tasks assign`.")
+        return assignment.reassign_assignment(session, target.id, _worker_id(session, worker_ref),
+                                              actor=app.actor())
+
+    app.run(do)
+    click.echo(f"Task {task_id} reassigned to {worker_ref}.")
+
+
+@tasks_group.command("revert")
+@click.argument("task_id", type=int)
+@click.option("--iteration", "iteration_id", type=int, required=True)
+@click.option("--before", "revert_before", is_flag=True, help="Revert to before the iteration.")
+@click.option("--commit", is_flag=True, help="Apply the revert (default: dry run, printing what would change).")
+@pass_app
+def tasks_revert(app: App, task_id: int, iteration_id: int, revert_before: bool, commit: bool) -> None:
+    """Revert a task to an iteration; prints the audit."""
+    audit = app.run(revert.revert_task, task_id, iteration_id, revert_before=revert_before, commit=commit,
+                    actor=app.actor())
+    echo_json(audit)
+    if not commit:
+        click.echo("Dry run: nothing changed. Add --commit to apply.", err=True)
+
+
+@tasks_group.command("retry")
+@click.argument("task_id", type=int)
+@pass_app
+def tasks_retry(app: App, task_id: int) -> None:
+    """Run a failed machine step again."""
+    app.run(machine.retry_machine_task, task_id, actor=app.actor())
+    click.echo(f"Task {task_id} will run again.")
+
+
+# --- processes ---------------------------------------------------------------------------------------
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@pass_app
+def worker_command(app: App, burst: bool) -> None:
+    """Process jobs: an RQ worker with REDIS_URL, otherwise an in-process delivery loop."""
+    from bot.processes import run_worker
+
+    run_worker(app.settings, burst=burst)
+
+
+@main.command("cron")
+@pass_app
+def cron_command(app: App) -> None:
+    """Run periodic jobs (outbox sweep, and later StaffBot and SanityBot)."""
+    from bot.processes import run_cron
+
+    run_cron(app.settings)
+
+
+@main.command("dev")
+@click.option("--port", type=int, default=None)
+@pass_app
+def dev_command(app: App, port: int | None) -> None:
+    """Run everything in one process on embedded defaults (SQLite, in-process jobs, the Slack sandbox)."""
+    from bot.dev import run_dev
+
+    settings = app.settings if port is None else app.settings.with_(web_port=port)
+    run_dev(settings)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The composition root: builds the database, the outbox dispatcher and where jobs run, from settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from bot.settings import Settings
+from jobs.dispatcher import Handler, OutboxDispatcher
+from jobs.fanout import event_fanout_handler
+from jobs.machine_steps import machine_step_handler
+from jobs.scheduling import InProcessScheduler, RQScheduler
+from store.db import Database
+from workflows import files
+from workflows.outbox_events import EVENT_TOPIC, MACHINE_TOPIC
+
+log = logging.getLogger(__name__)
+
+
+class Tutti:
+    """One configured instance of the application; create it, use it, `close()` it."""
+
+    def __init__(self, settings: Settings, *, in_process_jobs: bool | None = None) -> None:
+        self.settings = settings
+        files.configure_storage(files.LocalFileStorage(settings.files_dir, settings.files_url))
+        self.database = Database(settings.database_url, outbox_notifier=self._on_outbox)
+        use_threads = settings.redis_url is None if in_process_jobs is None else in_process_jobs
+        self.dispatcher = OutboxDispatcher(self.database, self.handlers())
+        self.scheduler: InProcessScheduler | RQScheduler | None
+        if use_threads:
+            self.scheduler = InProcessScheduler(self.dispatcher.deliver)
+        else:
+            assert settings.redis_url, "REDIS_URL is needed to run jobs on RQ"
+            self.scheduler = RQScheduler(settings.redis_url, settings.queue_name)
+        self.dispatcher.scheduler = self.scheduler
+        self._sweeper: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            MACHINE_TOPIC: machine_step_handler(self.database),
+            EVENT_TOPIC: event_fanout_handler(self.database, self.subscriptions()),
+        }
+
+    def subscriptions(self) -> dict[str, list[str]]:
+        """Which delivery topics receive each domain event (Slack notices and webhooks subscribe here)."""
+        return {}
+
+    def _on_outbox(self, message_ids: list[int]) -> None:
+        if self.scheduler is not None:
+            try:
+                self.scheduler.enqueue(message_ids)
+            except Exception:  # Redis down: the rows are committed; the periodic sweep delivers them later
+                log.exception("could not enqueue outbox messages %s; the sweep will retry", message_ids)
+
+    def start_sweeper(self) -> None:
+        """Periodically deliver whatever is due (in-process stand-in for the clock process)."""
+        def loop() -> None:
+            while not self._stop.wait(self.settings.sweep_seconds):
+                try:
+                    self.dispatcher.sweep()
+                except Exception:
+                    log.exception("outbox sweep failed")
+
+        self._sweeper = threading.Thread(target=loop, name="tutti-sweeper", daemon=True)
+        self._sweeper.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self.scheduler is not None:
+            self.scheduler.close()
+        self.database.dispose()

@@ -1,0 +1,69 @@
+"""Long-running processes: the job worker and the clock."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import timedelta
+
+from bot import job_entry
+from bot.container import Tutti
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL = timedelta(seconds=15)
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> None:
+    """With REDIS_URL an RQ worker (with its scheduler, for retries); otherwise an in-process delivery loop."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.redis_url:
+        from redis import Redis
+        from rq import Queue, Worker
+
+        tutti = Tutti(settings, in_process_jobs=False)
+        job_entry.install(tutti)
+        connection = Redis.from_url(settings.redis_url)
+        worker = Worker([Queue(settings.queue_name, connection=connection)], connection=connection)
+        worker.work(with_scheduler=True, burst=burst)
+        tutti.close()
+        return
+    tutti = Tutti(settings, in_process_jobs=True)
+    stop = _stop_event()
+    try:
+        while True:
+            tutti.dispatcher.sweep()
+            if burst or stop.wait(1.0):
+                break
+    finally:
+        tutti.close()
+
+
+def run_cron(settings: Settings) -> None:
+    """Periodic jobs. With REDIS_URL they are registered with RQ's cron scheduler, else run in this process."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.redis_url:
+        from redis import Redis
+        from rq.cron import CronScheduler
+
+        scheduler = CronScheduler(connection=Redis.from_url(settings.redis_url))
+        scheduler.register(job_entry.sweep_outbox, settings.queue_name,
+                           interval=int(SWEEP_INTERVAL.total_seconds()))
+        scheduler.start()
+        return
+    tutti = Tutti(settings, in_process_jobs=True)
+    stop = _stop_event()
+    try:
+        while not stop.wait(SWEEP_INTERVAL.total_seconds()):
+            tutti.dispatcher.sweep()
+    finally:
+        tutti.close()
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop

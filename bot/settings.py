@@ -1,0 +1,57 @@
+"""Settings from the environment. Defaults are the embedded ones: SQLite, no Redis, the local Slack sandbox."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEV_BOT_TOKEN = "xoxb-tutti-sandbox"
+DEV_SIGNING_SECRET = "tutti-sandbox-signing-secret"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/tutti.db"
+    redis_url: str | None = None
+    queue_name: str = "tutti"
+    slack_api_url: str = "http://127.0.0.1:3001/api/"
+    slack_bot_token: str = DEV_BOT_TOKEN
+    slack_signing_secret: str = DEV_SIGNING_SECRET
+    slack_app_token: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    sandbox_port: int = 3001
+    files_dir: Path = Path("var/files")
+    workflow_dirs: tuple[Path, ...] = field(default_factory=tuple)
+    sweep_seconds: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL") or defaults.database_url,
+            redis_url=env.get("REDIS_URL") or None,
+            queue_name=env.get("TUTTI_QUEUE", defaults.queue_name),
+            slack_api_url=env.get("SLACK_API_URL") or defaults.slack_api_url,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or defaults.slack_bot_token,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or defaults.slack_signing_secret,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            public_url=(env.get("TUTTI_PUBLIC_URL") or defaults.public_url).rstrip("/"),
+            web_host=env.get("TUTTI_HOST", defaults.web_host),
+            web_port=int(env.get("PORT") or defaults.web_port),
+            sandbox_port=int(env.get("TUTTI_SANDBOX_PORT") or defaults.sandbox_port),
+            files_dir=Path(env.get("TUTTI_FILES_DIR") or defaults.files_dir),
+            workflow_dirs=tuple(Path(p) for p in (env.get("TUTTI_WORKFLOW_DIRS") or "").split(os.pathsep) if p),
+            sweep_seconds=float(env.get("TUTTI_SWEEP_SECONDS") or defaults.sweep_seconds),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def files_url(self) -> str:
+        return f"{self.public_url}/files"

@@ -1,0 +1,44 @@
+"""The Flask app served by gunicorn: health, project files, and (added by later features) Slack and the API."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, abort, jsonify
+from sqlalchemy import text
+
+from bot.container import Tutti
+from workflows import files
+
+
+def create_web_app(tutti: Tutti) -> Flask:
+    """Build the web app around an existing Tutti; nothing happens at import."""
+    app = Flask("tutti")
+    app.config["TUTTI"] = tutti
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        try:
+            with tutti.database.read() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:
+            return jsonify(ok=False, database=str(exc)), 503
+        return jsonify(ok=True), 200
+
+    @app.get("/files/<path:file_id>")
+    def project_file(file_id: str) -> Response:
+        storage = files.get_storage()
+        try:
+            data = storage.read(file_id)
+            content_type = next((f.content_type for f in storage.list(file_id.rsplit("/", 1)[0])
+                                 if f.id == file_id), "application/octet-stream")
+        except (FileNotFoundError, ValueError):
+            abort(404)
+        return Response(data, content_type=content_type)
+
+    return app
+
+
+def wsgi() -> Flask:
+    """gunicorn entry point: `gunicorn 'bot.web:wsgi()'`."""
+    from bot.settings import Settings
+
+    return create_web_app(Tutti(Settings.from_env()))

@@ -1,0 +1,76 @@
+"""Where deliveries run: RQ workers when Redis is configured, otherwise threads in this process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from redis import Redis
+from rq import Queue, Retry
+
+log = logging.getLogger(__name__)
+
+DELIVER_FUNCTION = "bot.job_entry.deliver_outbox_message"
+
+
+class InProcessScheduler:
+    """Runs deliveries on a small thread pool; delayed ones wait on timers. For `make dev` and laptops."""
+
+    def __init__(self, deliver: Callable[[int], object], workers: int = 4) -> None:
+        self._deliver = deliver
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tutti-job")
+        self._timers: set[threading.Timer] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def enqueue(self, message_ids: list[int]) -> None:
+        for message_id in message_ids:
+            if not self._closed:
+                self._pool.submit(self._run, message_id)
+
+    def enqueue_at(self, message_id: int, when: datetime) -> None:
+        delay = max(0.0, (when - datetime.now(UTC)).total_seconds())
+        timer = threading.Timer(delay, self._fire, args=(message_id,))
+        timer.daemon = True
+        with self._lock:
+            self._timers.add(timer)
+        timer.start()
+
+    def _fire(self, message_id: int) -> None:
+        with self._lock:
+            self._timers = {t for t in self._timers if t.is_alive() and t is not threading.current_thread()}
+        self.enqueue([message_id])
+
+    def _run(self, message_id: int) -> None:
+        try:
+            self._deliver(message_id)
+        except Exception:  # the sweep will pick the message up again; never kill the pool thread
+            log.exception("in-process delivery of outbox message %s crashed", message_id)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            for timer in self._timers:
+                timer.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+class RQScheduler:
+    """Enqueues deliveries on an RQ queue; workers started with the scheduler run the delayed ones."""
+
+    def __init__(self, redis_url: str, queue_name: str = "tutti") -> None:
+        self.connection = Redis.from_url(redis_url)
+        self.queue = Queue(queue_name, connection=self.connection)
+
+    def enqueue(self, message_ids: list[int]) -> None:
+        for message_id in message_ids:
+            self.queue.enqueue(DELIVER_FUNCTION, message_id, retry=Retry(max=3, interval=[1, 5, 15]))
+
+    def enqueue_at(self, message_id: int, when: datetime) -> None:
+        self.queue.enqueue_at(when, DELIVER_FUNCTION, message_id)
+
+    def close(self) -> None:
+        self.connection.close()
