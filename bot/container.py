@@ -20,14 +20,16 @@ log = logging.getLogger(__name__)
 class Tutti:
     """One configured instance of the application; create it, use it, `close()` it."""
 
-    def __init__(self, settings: Settings, *, in_process_jobs: bool | None = None) -> None:
+    def __init__(self, settings: Settings, *, in_process_jobs: bool | None = None, manual_jobs: bool = False) -> None:
         self.settings = settings
         files.configure_storage(files.LocalFileStorage(settings.files_dir, settings.files_url))
         self.database = Database(settings.database_url, outbox_notifier=self._on_outbox)
         use_threads = settings.redis_url is None if in_process_jobs is None else in_process_jobs
         self.dispatcher = OutboxDispatcher(self.database, self.handlers())
         self.scheduler: InProcessScheduler | RQScheduler | None
-        if use_threads:
+        if manual_jobs:  # tests deliver explicitly with dispatcher.drain()
+            self.scheduler = None
+        elif use_threads:
             self.scheduler = InProcessScheduler(self.dispatcher.deliver)
         else:
             assert settings.redis_url, "REDIS_URL is needed to run jobs on RQ"

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from jobs.errors import PermanentFailure, RetryLater
 from store import outbox
 from store.db import Database
 from store.enums import OutboxStatus
 from store.models import OutboxMessage
-
-from jobs.errors import PermanentFailure, RetryLater
 
 log = logging.getLogger(__name__)
 

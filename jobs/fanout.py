@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from jobs.dispatcher import Delivery, Handler
 from store import outbox
 from store.db import Database
-
-from jobs.dispatcher import Delivery, Handler
 
 Subscriptions = Mapping[str, Sequence[str]]
 

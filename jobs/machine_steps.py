@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from jobs.dispatcher import Delivery, Handler
+from jobs.errors import PermanentFailure
 from store.db import Database
 from store.events import Actor
 from workflows.errors import MachineExecutionError
 from workflows.machine import claim_machine_task, record_machine_attempt_failure, record_machine_success
-
-from jobs.dispatcher import Delivery, Handler
-from jobs.errors import PermanentFailure
 
 log = logging.getLogger(__name__)
 ACTOR = Actor.job("machine-step")

@@ -135,7 +135,7 @@ def create_subsequent_tasks(session: Session, project: Project, info: VersionInf
     if project.status is not ProjectStatus.ACTIVE:
         return []
     statuses: dict[int, TaskStatus] = dict(
-        session.execute(select(Task.step_id, Task.status).where(Task.project_id == project.id)).tuples().all()
+        session.execute(select(Task.step_id, Task.status).where(Task.project_id == project.id)).all()
     )
     completed = {info.step_slugs[sid] for sid, status in statuses.items() if status is TaskStatus.COMPLETE}
     ends_project = any(info.step(slug).completion_ends_project for slug in completed)
