@@ -48,6 +48,6 @@ class BackgroundServer:
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, name: str = "wsgi") -> BackgroundServer:
     """Serve `app` with one thread per request, so it can call back into other servers while answering."""
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)
     thread.start()
     return BackgroundServer(server=server, thread=thread)

@@ -7,6 +7,7 @@ import pytest
 from sandbox.driver import Sandbox
 from sandbox.testing import sandbox, sandbox_server, slack_client  # noqa: F401
 from tests.sandbox.bolt_app import ServedBoltApp, serve_bolt_app
+from tests.sandbox.scripted_app import ScriptedApp, serve_scripted_app
 
 
 @pytest.fixture
@@ -16,3 +17,13 @@ def bolt_app(sandbox: Sandbox) -> Iterator[ServedBoltApp]:  # noqa: F811
     sandbox.app_request_url = served.url
     yield served
     served.stop()
+
+
+@pytest.fixture
+def scripted_app(sandbox: Sandbox) -> Iterator[ScriptedApp]:  # noqa: F811
+    """A bare app whose answers the test scripts, set as the sandbox's request URL."""
+    app = serve_scripted_app()
+    sandbox.app_request_url = app.url
+    yield app
+    assert app.server is not None
+    app.server.stop()
