@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core.core_schema import ErrorType
 
 from workflows import dotted
 from workflows.errors import NotFound
@@ -54,21 +55,37 @@ def _error(loc: Loc, message: str, kind: str = "tutti") -> InitErrorDetails:
     return InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=None)
 
 
+_PYDANTIC_ERROR_TYPES = frozenset(get_args(ErrorType))
+
+
 def _relocated(exc: ValidationError, prefix: Loc) -> list[InitErrorDetails]:
     """The errors of a nested validation, placed under `prefix` in the enclosing document."""
-    return [
-        InitErrorDetails(
-            type=PydanticCustomError(item["type"], item["msg"]),
-            loc=(*prefix, *item["loc"]),
-            input=item.get("input"),
-        )
-        for item in exc.errors()
-    ]
+    errors = []
+    for item in exc.errors():
+        loc = (*prefix, *item["loc"])
+        if item["type"] in _PYDANTIC_ERROR_TYPES:  # keep pydantic's own type and context (pattern, limits)
+            detail = InitErrorDetails(type=item["type"], loc=loc, input=item.get("input"))
+            if "ctx" in item:
+                detail["ctx"] = item["ctx"]
+            errors.append(detail)
+        else:
+            errors.append(_error(loc, item["msg"], item["type"]))
+    return errors
 
 
 def _raise_if(title: str, errors: list[InitErrorDetails]) -> None:
     if errors:
         raise ValidationError.from_exception_data(title, errors)
+
+
+def _validate_with(cls: type, handler: Any, data: Any, errors: list[InitErrorDetails]) -> Any:
+    """Run the model's own validation and report its errors together with `errors` found beforehand."""
+    try:
+        model = handler(data)
+    except ValidationError as exc:
+        raise ValidationError.from_exception_data(cls.__name__, _relocated(exc, ()) + errors) from None
+    _raise_if(cls.__name__, errors)
+    return model
 
 
 class _Model(BaseModel):
@@ -318,21 +335,26 @@ class SlackUI(_Model):
     review_show: tuple[ShowItem, ...] = ()
     modal_function: OptionalFunction = None
 
-    @model_validator(mode="after")
-    def _field_keys_unique(self) -> SlackUI:
-        first: dict[str, int] = {}
+    @model_validator(mode="wrap")
+    @classmethod
+    def _field_keys_unique(cls, data: Any, handler: Any) -> SlackUI:
+        # Checked on the raw fields, so that a duplicate is reported along with any other field problem.
+        raw_fields = data.get("fields") if isinstance(data, Mapping) else None
         errors = []
-        for index, form_field in enumerate(self.fields):
-            if form_field.key in first:
-                errors.append(
-                    _error(
-                        ("fields", index, "key"),
-                        f"Duplicate form field key '{form_field.key}' (also fields[{first[form_field.key]}])",
+        if isinstance(raw_fields, list | tuple):
+            first: dict[str, int] = {}
+            for index, raw in enumerate(raw_fields):
+                key = raw.key if isinstance(raw, FormField) else raw.get("key") if isinstance(raw, Mapping) else None
+                if not isinstance(key, str):
+                    continue
+                if key in first:
+                    errors.append(
+                        _error(
+                            ("fields", index, "key"), f"Duplicate form field key '{key}' (also fields[{first[key]}])"
+                        )
                     )
-                )
-            first.setdefault(form_field.key, index)
-        _raise_if("SlackUI", errors)
-        return self
+                first.setdefault(key, index)
+        return _validate_with(cls, handler, data, errors)
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_defaults=True)
@@ -396,12 +418,7 @@ class StepDef(_Model):
             _apply_role_defaults(data, is_human)
         _parse_orchestra_policies(data, errors)
         _parse_user_interface(data, errors)
-        try:
-            step = handler(data)
-        except ValidationError as exc:
-            raise ValidationError.from_exception_data(cls.__name__, _relocated(exc, ()) + errors) from None
-        _raise_if(cls.__name__, errors)
-        return step
+        return _validate_with(cls, handler, data, errors)
 
     def to_json(self) -> dict[str, Any]:
         """This step in Orchestra's `version.json` shape, with Tutti's extensions."""

@@ -64,9 +64,10 @@ def resolve(path: str, search_root: str | Path | None = None) -> Callable[..., A
             target = getattr(target, name)
         except AttributeError:
             owner = ".".join(parts[: len(parts) - len(rest) + index])
-            raise DottedPathError(f"'{path}' does not exist: '{owner}' has no attribute '{name}'") from None
+            what = "module or attribute" if index == 0 and hasattr(module, "__path__") else "attribute"
+            raise DottedPathError(f"'{path}' does not exist: '{owner}' has no {what} '{name}'") from None
     if not callable(target):
-        raise DottedPathError(f"'{path}' is not callable (it is a {type(target).__name__})")
+        raise DottedPathError(f"'{path}' is not callable (it is of type {type(target).__name__})")
     if search_root is not None:
         _check_not_shadowed(path, parts[0], Path(search_root))
     return target

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from workflows import dotted
 from workflows.definition import (
     ANGULAR_KEYS,
+    FIELD_KEY_PATTERN,
     SLUG_PATTERN,
     FunctionRef,
     Loc,
@@ -27,7 +28,7 @@ from workflows.definition import (
     check_sanity_check_steps,
 )
 from workflows.directory import JsonFile, read_workflow_directory
-from workflows.errors import WorkflowError, WorkflowValidationError
+from workflows.errors import WorkflowError
 
 Severity = Literal["error", "warning"]
 
@@ -70,7 +71,7 @@ _CALLS: dict[str, tuple[str, int]] = {
     "hours": ("fn(task_details, **kwargs)", 1),
     "sanity": ("fn(project, **kwargs)", 1),
     "abort": ("fn(project, **kwargs)", 1),
-    "sample_data": ("fn(workflow_version, **kwargs)", 1),
+    "sample_data": ("fn(session, **kwargs)", 1),
 }
 _ROLE_NAMES = {
     "execution": "an execution_function",
@@ -110,6 +111,12 @@ def _pydantic_problems(file: str, exc: ValidationError, prefix: Loc = ()) -> lis
     for item in exc.errors():
         loc = (*prefix, *(part for part in item["loc"] if part != "[key]"))
         kind = item["type"]
+        if (
+            kind == "too_short"
+            and isinstance(item["input"], list | tuple)
+            and item["ctx"]["min_length"] <= len(item["input"])
+        ):
+            continue  # too short only because some items failed, and those are reported already
         if kind == "missing":
             problems.append(Problem(file, json_path(loc[:-1]), f"Missing required key '{loc[-1]}'"))
         elif kind == "extra_forbidden":
@@ -118,6 +125,9 @@ def _pydantic_problems(file: str, exc: ValidationError, prefix: Loc = ()) -> lis
             problems.append(
                 Problem(file, json_path(loc), f"'{item['input']}' is not a slug: use letters, digits, '_' and '-'")
             )
+        elif kind == "string_pattern_mismatch" and item.get("ctx", {}).get("pattern") == FIELD_KEY_PATTERN:
+            message = f"'{item['input']}' is not a field key: use a-z, 0-9 and '_', starting with a letter"
+            problems.append(Problem(file, json_path(loc), message))
         else:
             problems.append(Problem(file, json_path(loc), _MESSAGES.get(kind, item["msg"])))
     return problems
@@ -272,17 +282,6 @@ def validate_workflow_directory(
     return workflow, problems
 
 
-def load_workflow_directory(path: str | Path, *, import_functions: bool = True) -> tuple[WorkflowDef, list[Problem]]:
-    """The workflow and its warnings, or WorkflowValidationError listing every problem."""
-    workflow, problems = validate_workflow_directory(path, import_functions=import_functions)
-    if workflow is None:
-        errors = [problem for problem in problems if problem.severity == "error"]
-        lines = [f"Workflow {path} has {len(errors)} problem{'s' if len(errors) != 1 else ''}:"]
-        lines += [f"  {problem}" for problem in errors]
-        raise WorkflowValidationError("\n".join(lines), problems)
-    return workflow, problems
-
-
 def _certification_slugs(header: WorkflowHeader | None, manifest: Any) -> frozenset[str] | None:
     if header is not None:
         return frozenset(cert.slug for cert in header.certifications)
@@ -308,6 +307,24 @@ def _validate_version(
     if not isinstance(raw, dict):
         checker.error(file, (), "Expected a JSON object")
         return None
+    first_problem = len(checker.problems)
+    version = _check_version(checker, file, raw, certifications)
+    # Problems in document order of the steps; the checks' own order within a step.
+    checker.problems[first_problem:] = sorted(checker.problems[first_problem:], key=_step_index)
+    return version
+
+
+_STEP_INDEX = re.compile(r"^\$\.steps\[(\d+)\]")
+
+
+def _step_index(problem: Problem) -> int:
+    match = _STEP_INDEX.match(problem.location)
+    return int(match.group(1)) if match else -1
+
+
+def _check_version(
+    checker: _Checker, file: str, raw: dict[str, Any], certifications: frozenset[str] | None
+) -> VersionDef | None:
     errors_before = sum(problem.severity == "error" for problem in checker.problems)
     header = checker.parse(VersionHeader, {key: value for key, value in raw.items() if key != "steps"}, file)
     raw_steps = raw.get("steps")
@@ -339,6 +356,12 @@ def _validate_version(
         )
         is_human = raw_step.get("is_human", True)
         kinds.setdefault(slug, is_human if isinstance(is_human, bool) else None)
+        certs = raw_step.get("required_certifications")
+        if certifications is not None and isinstance(certs, list):
+            for position, cert in enumerate(certs):
+                if isinstance(cert, str) and cert not in certifications:
+                    message = f"{slug}.required_certifications contains a non-existent slug."
+                    checker.error(file, ("steps", index, "required_certifications", position), message)
     version_slug = raw.get("slug") if isinstance(raw.get("slug"), str) else "?"
     report = check_graph(version_slug, nodes)
     for loc, message in report.problems:
@@ -365,14 +388,6 @@ def _validate_version(
 def _check_step(
     checker: _Checker, file: str, loc: Loc, step: StepDef, raw: Mapping[str, Any], version: _VersionContext
 ) -> None:
-    if version.certifications is not None:
-        for position, slug in enumerate(step.required_certifications):
-            if slug not in version.certifications:
-                checker.error(
-                    file,
-                    (*loc, "required_certifications", position),
-                    f"{step.slug}.required_certifications contains a non-existent slug.",
-                )
     policy = step.assignment_policy
     if policy is not None:
         for role in ("entry_level", "reviewer"):
