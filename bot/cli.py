@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from store import migrate
 from store.enums import ProjectStatus, Role, TaskClass, TaskStatus
 from store.events import Actor
 from store.models import Project, Task, Worker, WorkerCertification, Workflow
-from workflows import assignment, loader, machine, projects, read_models, revert, submission, workers
+from workflows import assignment, loader, machine, projects, read_models, revert, submission, uploads, workers
 from workflows.bundled import bundled_workflow_dirs
 from workflows.context import current_assignment, load_task
 from workflows.errors import TuttiError, WorkflowValidationError
@@ -312,6 +313,15 @@ def wait_for_machines(app: App, project_id: int, timeout: float) -> None:
         time.sleep(0.2)
 
 
+@projects_group.command("wait")
+@click.argument("project_id", type=int)
+@click.option("--timeout", type=float, default=60.0, show_default=True)
+@pass_app
+def projects_wait(app: App, project_id: int, timeout: float) -> None:
+    """Wait until the project's machine steps have settled, showing task statuses as they change."""
+    wait_for_machines(app, project_id, timeout)
+
+
 @projects_group.command("list")
 @click.option("--status", type=click.Choice([s.value for s in ProjectStatus]))
 @pass_app
@@ -405,15 +415,49 @@ def tasks_assign(app: App, task_id: int, worker_ref: str) -> None:
     click.echo(f"Task {task_id} ({role}) assigned to {worker_ref}.")
 
 
+FILE_OPTION = click.option(
+    "--file", "file_args", multiple=True, metavar="FIELD=PATH",
+    help="Attach a local file to a files field (repeat for several files).",
+)
+
+
+def _with_files(session: Any, task_id: int, worker_id: int, data: dict[str, Any] | None,
+                file_args: tuple[str, ...]) -> dict[str, Any] | None:
+    """Store `--file field=path` uploads and put their references into the task data."""
+    if not file_args:
+        return data
+    by_field: dict[str, list[uploads.Upload]] = {}
+    for arg in file_args:
+        key, _, path = arg.partition("=")
+        if not path:
+            raise click.BadParameter(f"--file takes FIELD=PATH, not {arg!r}")
+        local = Path(path)
+        if not local.is_file():
+            raise click.BadParameter(f"--file {arg}: no such file")
+        content_type = mimetypes.guess_type(local.name)[0] or "application/octet-stream"
+        by_field.setdefault(key, []).append(uploads.Upload(local.name, local.read_bytes(), content_type))
+    merged = dict(data or {})
+    for key, files_for_key in by_field.items():
+        merged[key] = uploads.store_uploads(session, task_id, worker_id, key, files_for_key)
+    return merged
+
+
 @tasks_group.command("save")
 @click.argument("task_id", type=int)
 @click.option("--worker", "worker_ref", required=True)
-@click.option("--data", "data_json", required=True, help="Draft data as JSON, or @file.json")
+@click.option("--data", "data_json", help="Draft data as JSON, or @file.json")
+@FILE_OPTION
 @pass_app
-def tasks_save(app: App, task_id: int, worker_ref: str, data_json: str) -> None:
+def tasks_save(app: App, task_id: int, worker_ref: str, data_json: str | None, file_args: tuple[str, ...]) -> None:
     """Save a draft of a worker's task data."""
     data = parse_json(data_json, "--data") or {}
-    app.run(lambda s: submission.save_task(s, task_id, _worker_id(s, worker_ref), data, actor=app.actor()))
+
+    def do(session: Any) -> None:
+        worker_id = _worker_id(session, worker_ref)
+        submission.save_task(session, task_id, worker_id, _with_files(session, task_id, worker_id, data, file_args)
+                             or {}, actor=app.actor())
+
+    app.run(do)
     click.echo(f"Draft of task {task_id} saved.")
 
 
@@ -427,11 +471,18 @@ def _report(app: App, task_id: int) -> None:
 @click.argument("task_id", type=int)
 @click.option("--worker", "worker_ref", required=True)
 @click.option("--data", "data_json", help="Task data as JSON, or @file.json (default: the saved draft)")
+@FILE_OPTION
 @pass_app
-def tasks_submit(app: App, task_id: int, worker_ref: str, data_json: str | None) -> None:
+def tasks_submit(app: App, task_id: int, worker_ref: str, data_json: str | None, file_args: tuple[str, ...]) -> None:
     """Submit work (first submission, or the fix after a return)."""
     data = parse_json(data_json, "--data")
-    app.run(lambda s: submission.submit_task(s, task_id, _worker_id(s, worker_ref), data, actor=app.actor()))
+
+    def do(session: Any) -> None:
+        worker_id = _worker_id(session, worker_ref)
+        submission.submit_task(session, task_id, worker_id, _with_files(session, task_id, worker_id, data, file_args),
+                               actor=app.actor())
+
+    app.run(do)
     _report(app, task_id)
 
 
