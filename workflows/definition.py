@@ -1,8 +1,11 @@
 """Typed, frozen models of a workflow definition: Orchestra's `workflow.json` and `version.json`.
 
-Models parse Orchestra's JSON shape (a dict input is always read as JSON) and also accept already-typed
-values from Python. `VersionDef.to_json()` writes Orchestra's shape back, plus Tutti's extensions
-(`user_interface.slack`, `retry`), and `VersionDef.from_json()` reads it again unchanged.
+Models parse Orchestra's JSON shape: a step's `assignment_policy` and `creation_policy` dicts are read in
+Orchestra's `{"policy_function": ...}` form, `{}` means "not set", and `user_interface.slack` becomes
+`slack_ui`. From Python they also take typed values (`AssignmentPolicy(...)`, `SlackUI(...)`).
+`VersionDef.to_json()` writes Orchestra's shape back, plus Tutti's extensions (`user_interface.slack`,
+`retry`), and `VersionDef.from_json()` reads it again unchanged. Orchestra's names for its built-in
+policies are replaced by Tutti's (`workflows.policies.*`) at parse time.
 Cross-document checks (certifications named by steps, dotted paths that import, policy kwargs) live in
 `workflows.validation`; the invariants the engine relies on (unique slugs, known dependencies, no
 cycles, a start point) are enforced here too, so a stored definition can never break the helpers.
@@ -28,6 +31,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -44,6 +48,9 @@ Slug = Annotated[StrictStr, Field(min_length=1, max_length=200, pattern=SLUG_PAT
 Number = Annotated[float, Strict()]  # a JSON number; true/false and strings are refused
 
 Loc = tuple[str | int, ...]
+
+# Validation context flag: the data was read from a workflow directory, not built in Python.
+FROM_FILE = "from_file"
 
 
 def _none_if_empty(value: Any) -> Any:
@@ -407,7 +414,7 @@ class StepDef(_Model):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _from_orchestra(cls, data: Any, handler: Any) -> StepDef:
+    def _from_orchestra(cls, data: Any, handler: Any, info: ValidationInfo) -> StepDef:
         if not isinstance(data, Mapping):
             return handler(data)
         data = dict(data)
@@ -417,7 +424,7 @@ class StepDef(_Model):
             errors.extend(_role_key_errors(data, is_human))
             _apply_role_defaults(data, is_human)
         _parse_orchestra_policies(data, errors)
-        _parse_user_interface(data, errors)
+        _parse_user_interface(data, errors, from_file=bool(info.context and info.context.get(FROM_FILE)))
         return _validate_with(cls, handler, data, errors)
 
     def to_json(self) -> dict[str, Any]:
@@ -510,9 +517,10 @@ def _parse_orchestra_policies(data: dict[str, Any], errors: list[InitErrorDetail
             data.pop("creation_policy")
 
 
-def _parse_user_interface(data: dict[str, Any], errors: list[InitErrorDetails]) -> None:
+def _parse_user_interface(data: dict[str, Any], errors: list[InitErrorDetails], *, from_file: bool) -> None:
     """Split `user_interface` into the legacy keys (kept raw) and `slack` (parsed into `slack_ui`)."""
-    if "slack_ui" in data and not isinstance(data["slack_ui"], SlackUI | None):
+    if from_file and "slack_ui" in data:
+        # `slack_ui` is the model's name for `user_interface.slack`, not a key of version.json.
         errors.append(_error(("slack_ui",), "Extra inputs are not permitted", "extra_forbidden"))
         data.pop("slack_ui")
     raw = data.get("user_interface")

@@ -79,7 +79,7 @@ def _plain(value: Any, loc: Loc, duplicates: list[Loc]) -> Any:
 def read_json(path: Path, file: str) -> JsonFile:
     """Parse one JSON file; a syntax error is reported with its line and column, never raised."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # tolerate a byte order mark
     except (OSError, UnicodeDecodeError) as exc:
         return JsonFile(file, error=f"Cannot read the file: {exc}")
     try:

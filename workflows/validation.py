@@ -15,6 +15,7 @@ from workflows import dotted
 from workflows.definition import (
     ANGULAR_KEYS,
     FIELD_KEY_PATTERN,
+    FROM_FILE,
     SLUG_PATTERN,
     FunctionRef,
     Loc,
@@ -149,7 +150,7 @@ class _Checker:
 
     def parse(self, model: type[BaseModel], data: Any, file: str, prefix: Loc = ()) -> Any:
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, context={FROM_FILE: True})
         except ValidationError as exc:
             self.problems.extend(_pydantic_problems(file, exc, prefix))
             return None

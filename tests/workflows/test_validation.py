@@ -578,3 +578,15 @@ def test_json_paths_bracket_keys_that_are_not_identifiers():
         json_path(("check_configurations", "late-edit", "handlers", 0))
         == "$.check_configurations['late-edit'].handlers[0]"
     )
+
+
+BUNDLED = Path(__file__).parents[2] / "workflows" / "bundled"
+
+
+@pytest.mark.parametrize(
+    "directory", sorted(p for p in BUNDLED.iterdir() if (p / "workflow.json").is_file()), ids=lambda p: p.name
+)
+def test_each_bundled_workflow_validates_without_errors(directory: Path):
+    workflow, found = validate_workflow_directory(directory)
+    assert [p for p in found if p.severity == "error"] == []
+    assert workflow is not None
