@@ -644,7 +644,7 @@ def check_graph(version_slug: str, nodes: Sequence[StepNode]) -> GraphReport:
             for position, dep in enumerate(getattr(node, attr)):
                 if dep not in first:
                     problems.append(
-                        ((("steps", node.index, attr, position)), f"{node.slug}.{attr} contains a non-existent slug.")
+                        (("steps", node.index, attr, position), f"{node.slug}.{attr} contains a non-existent slug.")
                     )
     graph = {slug: [dep for dep in node.creation_depends_on if dep in first] for slug, node in first.items()}
     reach = {slug: _reachable(graph, slug) for slug in graph}
@@ -681,10 +681,13 @@ def check_graph(version_slug: str, nodes: Sequence[StepNode]) -> GraphReport:
 
     for slug, node in first.items():
         for position, dep in enumerate(node.submission_depends_on):
-            if dep == slug or (dep in reach and slug in reach[dep]):
+            where = ("steps", node.index, "submission_depends_on", position)
+            if dep == slug:
+                problems.append((where, f"Step '{slug}' can never be submitted: it waits for itself"))
+            elif dep in reach and slug in reach[dep]:
                 problems.append(
                     (
-                        ("steps", node.index, "submission_depends_on", position),
+                        where,
                         f"Step '{slug}' can never be submitted: it waits for '{dep}', "
                         f"which cannot be created before '{slug}' is complete",
                     )

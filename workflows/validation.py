@@ -18,6 +18,7 @@ from workflows.definition import (
     FROM_FILE,
     SLUG_PATTERN,
     FunctionRef,
+    GraphReport,
     Loc,
     StepDef,
     StepNode,
@@ -364,7 +365,8 @@ def _check_version(
                     message = f"{slug}.required_certifications contains a non-existent slug."
                     checker.error(file, ("steps", index, "required_certifications", position), message)
     version_slug = raw.get("slug") if isinstance(raw.get("slug"), str) else "?"
-    report = check_graph(version_slug, nodes)
+    # An empty list of steps is a problem; a missing or unreadable one was reported above.
+    report = check_graph(version_slug, nodes) if nodes or raw.get("steps") == [] else GraphReport([], {})
     for loc, message in report.problems:
         checker.error(file, loc, message)
     context = _VersionContext(kinds, report.prerequisites, certifications)

@@ -233,3 +233,15 @@ def test_a_workflow_names_an_unknown_version_in_orchestras_words():
     assert workflow.version("v1").slug == "v1"
     with pytest.raises(NotFound, match="Invalid version requested: v2"):
         workflow.version("v2")
+
+
+def test_a_step_that_must_wait_for_itself_or_its_own_dependents_to_submit_is_refused():
+    with pytest.raises(ValidationError) as caught:
+        VersionDef.from_json(_version(_step("a", submission_depends_on=["a", "b"]), _step("b", "a")))
+    assert [(error["loc"], error["msg"]) for error in caught.value.errors()] == [
+        (("steps", 0, "submission_depends_on", 0), "Step 'a' can never be submitted: it waits for itself"),
+        (
+            ("steps", 0, "submission_depends_on", 1),
+            "Step 'a' can never be submitted: it waits for 'b', which cannot be created before 'a' is complete",
+        ),
+    ]

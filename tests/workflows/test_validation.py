@@ -590,3 +590,28 @@ def test_each_bundled_workflow_validates_without_errors(directory: Path):
     workflow, found = validate_workflow_directory(directory)
     assert [p for p in found if p.severity == "error"] == []
     assert workflow is not None
+
+
+def test_missing_required_keys_are_reported_on_the_object_that_lacks_them():
+    assert problems("missing_keys") == [
+        ("workflow.json", "$", "Missing required key 'name'"),
+        ("workflow.json", "$", "Missing required key 'certifications'"),
+        ("v1/version.json", "$.steps[0]", "Missing required key 'name'"),
+        ("v1/version.json", "$.steps[1].execution_function", "Missing required key 'path'"),
+        ("v1/version.json", "$.steps[2]", "Expected a JSON object"),
+        ("v2/version.json", "$", "Missing required key 'description'"),
+        ("v2/version.json", "$", "Missing required key 'steps'"),
+    ]
+
+
+def test_a_file_that_is_not_json_is_reported_with_its_line_and_column(tmp_path: Path):
+    (tmp_path / "broken" / "v1").mkdir(parents=True)
+    (tmp_path / "broken" / "workflow.json").write_text('{\n  "slug": "broken",\n  "name": \'single quotes\'\n}\n')
+    (tmp_path / "broken" / "v1" / "version.json").write_text("")
+    assert validate_workflow_directory(tmp_path / "broken") == (
+        None,
+        [
+            Problem("workflow.json", "$", "Invalid JSON: Expecting value (line 3, column 11)"),
+            Problem("v1/version.json", "$", "Invalid JSON: Expecting value (line 1, column 1)"),
+        ],
+    )
