@@ -137,3 +137,61 @@ class World:
             for assignment in ctx.assignments:
                 _ = assignment.iterations, assignment.worker
             return ctx.assignments
+
+    # --- added for the engine tests: plain-data reads (ORM objects expire when a read session closes) ----
+
+    def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn(session, ...)` in a read-only session; `fn` should return plain values."""
+        with self.tutti.database.read() as session:
+            return fn(session, *args, **kwargs)
+
+    def events(self, project_id: int) -> list[dict[str, Any]]:
+        """The project's event log as dicts (action, actor, source, task_id, before, after)."""
+        from store.events import project_events
+
+        return self.read(lambda s: [
+            {"action": e.action, "actor": e.actor, "source": e.source, "task_id": e.task_id,
+             "before": e.before, "after": e.after, "created_at": e.created_at}
+            for e in project_events(s, project_id)
+        ])
+
+    def outbox(self, topic: str | None = None, project_id: int | None = None) -> list[dict[str, Any]]:
+        """Outbox rows as dicts, oldest first."""
+        from store.models import OutboxMessage
+
+        def rows(session: Any) -> list[dict[str, Any]]:
+            query = select(OutboxMessage).order_by(OutboxMessage.id)
+            if topic is not None:
+                query = query.where(OutboxMessage.topic == topic)
+            if project_id is not None:
+                query = query.where(OutboxMessage.project_id == project_id)
+            return [
+                {"id": m.id, "topic": m.topic, "payload": m.payload, "status": m.status, "attempts": m.attempts,
+                 "max_attempts": m.max_attempts, "backoff_seconds": m.backoff_seconds,
+                 "available_at": m.available_at, "last_error": m.last_error}
+                for m in session.scalars(query)
+            ]
+
+        return self.read(rows)
+
+    def emitted(self, project_id: int) -> list[dict[str, Any]]:
+        """Payloads of the domain events (outbox topic "event") of a project, oldest first."""
+        return [m["payload"] for m in self.outbox("event", project_id)]
+
+    def make_due(self, message_id: int) -> None:
+        """Pretend a message's backoff has elapsed, so the next drain delivers it."""
+        from datetime import timedelta
+
+        from store.models import OutboxMessage
+        from store.types import utcnow
+
+        def do(session: Any) -> None:
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            message.available_at = utcnow() - timedelta(seconds=1)
+
+        self.run(do)
+
+    def task(self, project_id: int, step: str) -> dict[str, Any]:
+        """One task of `project_information` (status, latest_data, assignments with iterations)."""
+        return self.info(project_id)["tasks"][step]
