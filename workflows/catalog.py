@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import Certification, Step, WorkflowVersion, step_certifications
+from workflows import dotted
 from workflows.definition import StepDef, VersionDef
 
 
@@ -23,6 +27,11 @@ class VersionInfo:
     step_ids: dict[str, int]
     step_slugs: dict[int, str]
     required_certification_ids: dict[str, frozenset[int]] = field(default_factory=dict)
+    search_root: str | None = None
+
+    def resolve(self, path: str) -> Callable[..., Any]:
+        """The function a dotted path in this version names (external workflows import from their folder)."""
+        return dotted.resolve(path, self.search_root)
 
     def step(self, slug: str) -> StepDef:
         return self.definition.step(slug)
@@ -55,6 +64,7 @@ def version_info_by_id(session: Session, version_id: int) -> VersionInfo:
 
 def _build(session: Session, version: WorkflowVersion) -> VersionInfo:
     definition = VersionDef.from_json(version.definition)
+    code_directory = version.workflow.code_directory
     rows = session.execute(select(Step.id, Step.slug).where(Step.version_id == version.id)).all()
     step_ids = {slug: step_id for step_id, slug in rows}
     certs = session.execute(
@@ -74,6 +84,7 @@ def _build(session: Session, version: WorkflowVersion) -> VersionInfo:
         step_ids=step_ids,
         step_slugs=slugs,
         required_certification_ids={slug: frozenset(ids) for slug, ids in by_step.items()},
+        search_root=str(Path(code_directory).parent) if code_directory else None,
     )
 
 

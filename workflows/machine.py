@@ -29,9 +29,10 @@ class MachineRun:
     kwargs: dict[str, Any]
     project_data: dict[str, Any]
     prerequisites: dict[str, Any]
+    search_root: str | None = None
 
     def execute(self) -> dict[str, Any]:
-        result = dotted.resolve(self.path)(self.project_data, self.prerequisites, **self.kwargs)
+        result = dotted.resolve(self.path, self.search_root)(self.project_data, self.prerequisites, **self.kwargs)
         if not isinstance(result, dict):
             raise MachineExecutionError(f"{self.path} returned {type(result).__name__}, not a dict.")
         return result
@@ -68,6 +69,7 @@ def claim_machine_task(session: Session, task_id: int, *, attempt: int = 1) -> M
         kwargs=dict(step.execution_function.kwargs),
         project_data=project_data,
         prerequisites=prerequisite_data(session, ctx.project, ctx.info, step.slug),
+        search_root=ctx.info.search_root,
     )
 
 

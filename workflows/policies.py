@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from store.events import Actor
 from store.models import Task, TaskAssignment
-from workflows import dotted
+from workflows.catalog import VersionInfo
 from workflows.context import TaskContext
 from workflows.definition import FunctionRef
 from workflows.errors import AssignmentPolicyError, CreationPolicyError, TuttiError
@@ -47,7 +47,7 @@ def run_assignment_policy(session: Session, ctx: TaskContext, role: str, actor: 
         return
     ref: FunctionRef = policy.entry_level if role == "entry_level" else policy.reviewer
     try:
-        fn = dotted.resolve(ref.path)
+        fn = ctx.info.resolve(ref.path)
         fn(PolicyContext(session, ctx, role, actor), **ref.kwargs)
     except AssignmentPolicyError:
         raise
@@ -57,9 +57,10 @@ def run_assignment_policy(session: Session, ctx: TaskContext, role: str, actor: 
         raise AssignmentPolicyError(f"Assignment policy {ref.path} failed: {exc}") from exc
 
 
-def check_creation_policy(ref: FunctionRef, prerequisites: dict[str, Any], project_data: dict[str, Any]) -> bool:
+def check_creation_policy(info: VersionInfo, ref: FunctionRef, prerequisites: dict[str, Any],
+                          project_data: dict[str, Any]) -> bool:
     try:
-        fn: Callable[..., Any] = dotted.resolve(ref.path)
+        fn: Callable[..., Any] = info.resolve(ref.path)
         return bool(fn(prerequisites, project_data, **ref.kwargs))
     except Exception as exc:
         raise CreationPolicyError(f"Creation policy {ref.path} failed: {exc}") from exc

@@ -15,7 +15,7 @@ from store import events
 from store.enums import ProjectStatus, TaskClass, TaskStatus
 from store.events import Actor
 from store.models import Project, Task, Workflow, WorkflowVersion
-from workflows import dotted, lifecycle
+from workflows import lifecycle
 from workflows.catalog import VersionInfo, version_info
 from workflows.context import TaskContext, load_project, prerequisite_data
 from workflows.errors import IdempotencyConflict, NotFound, TaskDependencyError, ValidationError
@@ -149,7 +149,7 @@ def create_subsequent_tasks(session: Session, project: Project, info: VersionInf
                 prerequisites = prerequisite_data(session, project, info, step.slug)
             except TaskDependencyError:
                 continue
-            if not check_creation_policy(step.creation_policy.function, prerequisites, project.project_data):
+            if not check_creation_policy(info, step.creation_policy.function, prerequisites, project.project_data):
                 continue
         task = Task(project_id=project.id, step_id=step_id, status=TaskStatus.AWAITING_PROCESSING)
         task.assignments = []
@@ -221,7 +221,7 @@ def abort_project(session: Session, project_id: int, *, actor: Actor) -> Project
     _change_status(session, project, "abort", actor)
     abort_fn = info.definition.abort_completion_function
     if abort_fn is not None:
-        dotted.resolve(abort_fn.path)(project_view(project), **abort_fn.kwargs)
+        info.resolve(abort_fn.path)(project_view(project), **abort_fn.kwargs)
     tasks = session.scalars(select(Task).where(Task.project_id == project.id).with_for_update()).all()
     for task in tasks:
         if task.status.is_final:
@@ -242,3 +242,15 @@ def project_view(project: Project) -> dict[str, Any]:
         "status": project.status.value,
         "task_class": project.task_class.value,
     }
+
+
+def record_project_channel(session: Session, project_id: int, channel_id: str, channel_name: str) -> bool:
+    """Remember the project's Slack channel; False if it already had one (a concurrent creation won)."""
+    project, _ = load_project(session, project_id, lock=True)
+    if project.slack_channel_id is not None:
+        return False
+    project.slack_channel_id = channel_id
+    project.slack_channel_name = channel_name
+    events.record(session, Actor.job("slack"), "project.channel_created", project_id=project.id,
+                  after={"channel_id": channel_id, "name": channel_name})
+    return True

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from store.models import Iteration, Project, Task, TaskAssignment, TimeEntry, Workflow, WorkflowVersion
+from store.enums import ProjectStatus, TaskStatus
+from store.models import Iteration, Project, Task, TaskAssignment, TimeEntry, Worker, Workflow, WorkflowVersion
 from workflows.catalog import VersionInfo, version_info
-from workflows.context import latest_data
+from workflows.context import current_assignment, latest_data, load_task
+from workflows.errors import NotFound
 
 
 def iso(value: datetime | None) -> str | None:
@@ -136,3 +139,88 @@ def _recorded_seconds(session: Session, assignment_ids: list[int]) -> dict[int, 
         .group_by(TimeEntry.assignment_id)
     ).all()
     return {assignment_id: float(total) for assignment_id, total in rows}
+
+
+# --- what notices need --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    worker_id: int
+    slack_user_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    id: int
+    description: str
+    workflow_name: str
+    version_slug: str
+    status: ProjectStatus
+    slack_channel_id: str | None
+    slack_channel_name: str | None
+    priority: int
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    id: int
+    step_slug: str
+    step_name: str
+    status: TaskStatus
+    project: ProjectSummary
+    people: tuple[PersonRef, ...]  # by assignment counter; index 0 is the core expert
+    current: PersonRef | None
+    last_feedback: str | None
+    last_error: str | None
+
+
+def project_summary(session: Session, project_id: int) -> ProjectSummary:
+    row = session.execute(
+        select(Project, WorkflowVersion, Workflow.name)
+        .join(WorkflowVersion, WorkflowVersion.id == Project.workflow_version_id)
+        .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+        .where(Project.id == project_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"Project {project_id} does not exist.")
+    project, version, workflow_name = row
+    return ProjectSummary(project.id, project.short_description, workflow_name, version.slug, project.status,
+                          project.slack_channel_id, project.slack_channel_name, project.priority)
+
+
+def task_summary(session: Session, task_id: int) -> TaskSummary:
+    """A task with its people, for notices and views."""
+    ctx = load_task(session, task_id)
+    assignments = ctx.assignments
+    people = tuple(_person(a.worker) for a in assignments if a.worker is not None)
+    current = current_assignment(assignments)
+    feedback = None
+    for assignment in assignments:
+        for iteration in assignment.iterations:
+            if iteration.feedback:
+                feedback = iteration.feedback
+    step = ctx.step
+    return TaskSummary(
+        id=ctx.task.id, step_slug=step.slug, step_name=step.name, status=ctx.task.status,
+        project=project_summary(session, ctx.project.id), people=people,
+        current=_person(current.worker) if current is not None and current.worker is not None else None,
+        last_feedback=feedback, last_error=ctx.task.last_error,
+    )
+
+
+def _person(worker: Worker) -> PersonRef:
+    return PersonRef(worker.id, worker.slack_user_id, worker.full_name)
+
+
+def admins(session: Session) -> list[PersonRef]:
+    return [_person(w) for w in session.scalars(select(Worker).where(Worker.is_admin.is_(True),
+                                                                   Worker.is_active.is_(True)))]
+
+
+def worker_ref(session: Session, worker_id: int) -> PersonRef:
+    worker = session.get(Worker, worker_id)
+    if worker is None:
+        raise NotFound(f"Worker {worker_id} does not exist.")
+    return _person(worker)
