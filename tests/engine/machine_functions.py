@@ -54,3 +54,7 @@ def broken_policy(prerequisite_data: dict[str, Any], project_data: dict[str, Any
 def remember_abort(project: dict[str, Any], **kwargs: Any) -> None:
     """An abort_completion_function."""
     SEEN["abort"] = {"project": project, "kwargs": kwargs}
+
+
+def abort_explodes(project: dict[str, Any], **kwargs: Any) -> None:
+    raise RuntimeError("abort hook failed")
