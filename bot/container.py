@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import cached_property
+
+from slack_sdk import WebClient
 
 from bot.settings import Settings
 from jobs.dispatcher import Handler, OutboxDispatcher
 from jobs.fanout import event_fanout_handler
 from jobs.machine_steps import machine_step_handler
 from jobs.scheduling import InProcessScheduler, RQScheduler
+from jobs.slack_delivery import SUBSCRIPTIONS as SLACK_SUBSCRIPTIONS
+from jobs.slack_delivery import SlackDelivery
 from store.db import Database
 from workflows import files
 from workflows.outbox_events import EVENT_TOPIC, MACHINE_TOPIC
@@ -38,15 +43,27 @@ class Tutti:
         self._sweeper: threading.Thread | None = None
         self._stop = threading.Event()
 
+    @cached_property
+    def slack_client(self) -> WebClient:
+        """The one way Tutti reaches Slack (or the sandbox, whose URL the settings give)."""
+        return WebClient(token=self.settings.slack_bot_token, base_url=self.settings.slack_api_url, timeout=10)
+
     def handlers(self) -> dict[str, Handler]:
-        return {
+        handlers: dict[str, Handler] = {
             MACHINE_TOPIC: machine_step_handler(self.database),
             EVENT_TOPIC: event_fanout_handler(self.database, self.subscriptions()),
         }
+        if self.settings.slack_enabled:
+            handlers.update(SlackDelivery(self.database, self.slack_client).handlers())
+        return handlers
 
     def subscriptions(self) -> dict[str, list[str]]:
         """Which delivery topics receive each domain event (Slack notices and webhooks subscribe here)."""
-        return {}
+        subscriptions: dict[str, list[str]] = {}
+        if self.settings.slack_enabled:
+            for event, topics in SLACK_SUBSCRIPTIONS.items():
+                subscriptions.setdefault(event, []).extend(topics)
+        return subscriptions
 
     def _on_outbox(self, message_ids: list[int]) -> None:
         if self.scheduler is not None:

@@ -20,6 +20,7 @@ class Settings:
     slack_bot_token: str = DEV_BOT_TOKEN
     slack_signing_secret: str = DEV_SIGNING_SECRET
     slack_app_token: str | None = None
+    slack_enabled: bool = True
     public_url: str = "http://127.0.0.1:8000"
     web_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -40,6 +41,7 @@ class Settings:
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or defaults.slack_bot_token,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or defaults.slack_signing_secret,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_enabled=(env.get("TUTTI_SLACK_ENABLED") or "1").lower() not in ("0", "false", "no", "off"),
             public_url=(env.get("TUTTI_PUBLIC_URL") or defaults.public_url).rstrip("/"),
             web_host=env.get("TUTTI_HOST", defaults.web_host),
             web_port=int(env.get("PORT") or defaults.web_port),

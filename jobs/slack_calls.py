@@ -27,7 +27,9 @@ class SlackCallError(Exception):
         self.error = error
 
 
-def call(client: WebClient, method: str, *, tolerate: frozenset[str] = frozenset(), **kwargs: Any) -> SlackResponse | None:
+def call(
+    client: WebClient, method: str, *, tolerate: frozenset[str] = frozenset(), **kwargs: Any
+) -> SlackResponse | None:
     """Call a Web API method; None when Slack answered with a tolerated error (e.g. `already_in_channel`)."""
     try:
         return client.api_call(method, json=kwargs)

@@ -67,7 +67,7 @@ def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, files_dir=tmp_path / "files", redis_url=None)
+    return Settings(database_url=database_url, files_dir=tmp_path / "files", redis_url=None, slack_enabled=False)
 
 
 @pytest.fixture

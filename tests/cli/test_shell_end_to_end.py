@@ -48,7 +48,7 @@ class Shell:
 def shell(database_url: str, tmp_path: Path) -> Iterator[Shell]:
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
     env.update(DATABASE_URL=database_url, TUTTI_FILES_DIR=str(tmp_path / "files"),
-               TUTTI_QUEUE=f"tutti-test-{uuid.uuid4().hex[:8]}")
+               TUTTI_QUEUE=f"tutti-test-{uuid.uuid4().hex[:8]}", TUTTI_SLACK_ENABLED="0")
     worker = None
     if env.get("REDIS_URL"):  # jobs go through RQ: run the worker process beside the commands
         worker = subprocess.Popen([TUTTI, "worker"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,

@@ -1,0 +1,69 @@
+"""Tutti wired to the Slack sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.container import Tutti
+from bot.settings import Settings
+from sandbox.driver import Sandbox
+from sandbox.state import User
+from store.enums import OutboxStatus
+from store.models import OutboxMessage
+from tests.support.world import World
+from workflows import files
+
+
+class SlackWorld(World):
+    """A World whose Slack deliveries go to the sandbox; `settle()` delivers until the outbox is empty."""
+
+    def __init__(self, tutti: Tutti, root: Path, sandbox: Sandbox) -> None:
+        super().__init__(tutti, root)
+        self.sandbox = sandbox
+
+    def worker(self, username: str, *certs: str, **kwargs: Any) -> int:
+        """A worker who is also a user of the sandbox workspace."""
+        worker_id = super().worker(username, *certs, **kwargs)
+        slack_id = f"U{username.upper()[:9]}"
+        if self.sandbox.workspace.find_user(slack_id) is None:
+            self.sandbox.seed_users([User(id=slack_id, name=username, real_name=username.title(),
+                                          email=f"{username}@example.org")])
+        return worker_id
+
+    def settle(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.tutti.dispatcher.sweep()
+            with self.tutti.database.read() as session:
+                pending = session.scalar(
+                    select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.PENDING)
+                )
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{pending} outbox messages still pending after {timeout}s")
+            time.sleep(0.05)
+
+    def dead_messages(self) -> list[OutboxMessage]:
+        with self.tutti.database.read() as session:
+            return list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.DEAD)))
+
+
+@pytest.fixture
+def slack_settings(settings: Settings, sandbox: Sandbox) -> Settings:
+    return settings.with_(slack_enabled=True, slack_api_url=sandbox.base_url, slack_bot_token=sandbox.bot_token,
+                          slack_signing_secret=sandbox.signing_secret)
+
+
+@pytest.fixture
+def slack_world(slack_settings: Settings, sandbox: Sandbox, tmp_path: Path) -> Iterator[SlackWorld]:
+    tutti = Tutti(slack_settings, manual_jobs=True)
+    yield SlackWorld(tutti, tmp_path, sandbox)
+    tutti.close()
+    files.configure_storage(None)

@@ -1,0 +1,133 @@
+"""Each project gets a private channel; people are invited and removed; lifecycle messages go there."""
+
+from __future__ import annotations
+
+from sandbox.driver import Sandbox
+from store.enums import TaskStatus
+from tests.slack.conftest import SlackWorld
+from tests.support.world import ACTOR, human
+from workflows import assignment, projects, submission
+from workflows.workers import find_worker
+
+
+def ids(world: SlackWorld, *names: str) -> list[int]:
+    return [world.run(lambda s, n=n: find_worker(s, n).id) for n in names]
+
+
+def channel_of(world: SlackWorld, project: int) -> str:
+    channel = world.info(project)["project"]["slack_group_id"]
+    assert channel, "the project has no channel"
+    return channel
+
+
+def test_a_new_project_gets_a_private_channel_named_after_it(slack_world: SlackWorld, sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    project = slack_world.create("journalism", drain=False)
+    slack_world.settle()
+    info = sandbox.channel(channel_of(slack_world, project))
+    assert info.name == f"project-{project}-a-test-project"
+    assert info.is_private
+    assert info.topic == "a test project"
+
+
+def test_colliding_channel_names_get_a_suffix(slack_world: SlackWorld, sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    sandbox.create_channel("project-1-a-test-project")
+    project = slack_world.create("journalism", drain=False)
+    slack_world.settle()
+    assert sandbox.channel(channel_of(slack_world, project)).name == "project-1-a-test-project-2"
+
+
+def test_assigned_people_are_invited_welcomed_and_told_in_a_dm(slack_world: SlackWorld, sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    project = slack_world.create("journalism", drain=False)
+    slack_world.settle()
+    editor, = ids(slack_world, "journalism-editor")
+    slack_world.run(assignment.assign_task, slack_world.task_id(project, "article_planning"), editor, actor=ACTOR)
+    slack_world.settle()
+    channel = channel_of(slack_world, project)
+    assert "UJEDITOR01" in sandbox.channel(channel).members
+    seen = [m.text for m in sandbox.as_user("UJEDITOR01").messages(channel)]
+    assert any("<@UJEDITOR01> has been added to the team" in t or "has been added to the team" in t for t in seen)
+    assert any("picked up" in t for t in seen)
+    assert any("You've been assigned" in m.text for m in sandbox.as_user("UJEDITOR01").dms())
+
+
+def test_a_return_reaches_the_author_with_the_feedback(slack_world: SlackWorld, sandbox: Sandbox) -> None:
+    slack_world.load(
+        "story", [human("draft", required_certifications=["writer"])], certifications=["writer"],
+    )
+    author = slack_world.worker("author", "writer", workflow="story")
+    reviewer = slack_world.worker("critic", "writer", workflow="story", reviewer=("writer",))
+    project = slack_world.create("story", drain=False)
+    task = slack_world.task_id(project, "draft")
+    slack_world.run(assignment.assign_task, task, author, actor=ACTOR)
+    slack_world.run(submission.submit_task, task, author, {"text": "v1"}, actor=ACTOR, rng=lambda: 0.0)
+    slack_world.run(assignment.assign_task, task, reviewer, actor=ACTOR)
+    slack_world.run(submission.return_task, task, reviewer, "Add a source.", actor=ACTOR)
+    slack_world.settle()
+    assert slack_world.status(project, "draft") is TaskStatus.POST_REVIEW_PROCESSING
+    author_dms = [m.text for m in sandbox.as_user("UAUTHOR").dms()]
+    assert any("sent back" in t and "Add a source." in t for t in author_dms)
+    channel = channel_of(slack_world, project)
+    assert any("was returned" in m.text for m in sandbox.as_user("UCRITIC").messages(channel))
+
+
+def test_reassigning_removes_the_replaced_worker_from_the_channel(slack_world: SlackWorld, sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    project = slack_world.create("journalism", drain=False)
+    slack_world.settle()
+    editor, = ids(slack_world, "journalism-editor")
+    other = slack_world.worker("second-editor", "editor", workflow="journalism")
+    task = slack_world.task_id(project, "article_planning")
+    created = slack_world.run(assignment.assign_task, task, editor, actor=ACTOR)
+    slack_world.settle()
+    slack_world.run(assignment.reassign_assignment, created.id, other, actor=ACTOR)
+    slack_world.settle()
+    members = sandbox.channel(channel_of(slack_world, project)).members
+    assert "USECOND-ED" in members
+    assert "UJEDITOR01" not in members
+
+
+def test_a_finished_project_announces_it_and_archives_its_channel(slack_world: SlackWorld, sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    project = slack_world.create("journalism", drain=False)
+    slack_world.settle()
+    slack_world.run(projects.abort_project, project, actor=ACTOR)
+    slack_world.settle()
+    channel = sandbox.channel(channel_of(slack_world, project))
+    assert channel.is_archived
+    posted = [c.args.get("text", "") for c in sandbox.calls("chat.postMessage") if c.args.get("channel") == channel.id]
+    assert "has been aborted" in posted[-1]
+    archive_calls = [c for c in sandbox.calls("conversations.archive") if c.args.get("channel") == channel.id]
+    assert len(archive_calls) == 1
+
+
+def test_slack_rate_limits_and_outages_delay_delivery_but_lose_nothing(
+    slack_world: SlackWorld, sandbox: Sandbox
+) -> None:
+    slack_world.load_bundled()
+    sandbox.faults.rate_limit("conversations.create", times=2, retry_after=1)
+    sandbox.faults.fail("conversations.invite", error="internal_error", times=1, status=500)
+    project = slack_world.create("journalism", drain=False)
+    slack_world.settle(timeout=30)
+    editor, = ids(slack_world, "journalism-editor")
+    slack_world.run(assignment.assign_task, slack_world.task_id(project, "article_planning"), editor, actor=ACTOR)
+    slack_world.settle(timeout=30)
+    assert "UJEDITOR01" in sandbox.channel(channel_of(slack_world, project)).members
+    assert slack_world.dead_messages() == []
+    assert len([c for c in sandbox.calls("conversations.create")]) >= 3
+
+
+def test_a_message_to_the_team_sent_before_the_channel_exists_is_posted_once_it_does(
+    slack_world: SlackWorld, sandbox: Sandbox
+) -> None:
+    from workflows.messaging import message_project_team
+
+    slack_world.load_bundled()
+    project = slack_world.create("journalism", drain=False)
+    slack_world.run(message_project_team, project, "Kick-off at 10", actor=ACTOR)
+    slack_world.settle()
+    channel = channel_of(slack_world, project)
+    texts = [c.args.get("text") for c in sandbox.calls("chat.postMessage") if c.args.get("channel") == channel]
+    assert "Kick-off at 10" in texts
