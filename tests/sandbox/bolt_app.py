@@ -88,7 +88,7 @@ def task_modal() -> dict[str, Any]:
 def build_app(sandbox: Sandbox, served: dict[str, ServedBoltApp]) -> App:
     """Register the listeners; `served` lets them record into the ServedBoltApp."""
     client = WebClient(token=sandbox.bot_token, base_url=sandbox.base_url)
-    app = App(token=sandbox.bot_token, signing_secret=sandbox.signing_secret, client=client)
+    app = App(signing_secret=sandbox.signing_secret, client=client)
 
     def note(body: dict[str, Any]) -> None:
         record = served["app"]

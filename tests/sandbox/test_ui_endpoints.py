@@ -48,7 +48,7 @@ def test_state_long_polls_until_something_changes(sandbox: Sandbox, slack_client
 def test_the_page_drives_the_app_home_modal_and_slash_commands(sandbox: Sandbox, bolt_app: ServedBoltApp) -> None:
     post = lambda path, body: requests.post(sandbox.ui_url + path, json=body, timeout=10).json()  # noqa: E731
     assert post("_ui/home", {"user": "UDEMO00001"})["ok"]
-    home = sandbox.as_user("demo").home()
+    home = sandbox.wait_for(sandbox.as_user("demo").home, "the Home tab")  # the app publishes after its ack
     assert post("_ui/act", {"user": "UDEMO00001", "view_id": home.id, "block_id": "task-1",
                             "action_id": "task.open"})["ok"]
     modal = sandbox.as_user("demo").wait_for_modal("Flood story")
