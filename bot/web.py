@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, jsonify
+from flask import Flask, Response, abort, jsonify, request
 from sqlalchemy import text
 
 from bot.container import Tutti
@@ -13,6 +13,17 @@ def create_web_app(tutti: Tutti) -> Flask:
     """Build the web app around an existing Tutti; nothing happens at import."""
     app = Flask("tutti")
     app.config["TUTTI"] = tutti
+
+    if tutti.settings.slack_enabled:
+        from slack_bolt.adapter.flask import SlackRequestHandler
+
+        from bot.slack_app import create_bolt_app
+
+        slack_handler = SlackRequestHandler(create_bolt_app(tutti))
+
+        @app.post("/slack/events")
+        def slack_events() -> Response:
+            return slack_handler.handle(request)
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,3 +68,31 @@ def slack_world(slack_settings: Settings, sandbox: Sandbox, tmp_path: Path) -> I
     yield SlackWorld(tutti, tmp_path, sandbox)
     tutti.close()
     files.configure_storage(None)
+
+
+class ServedTutti:
+    """Tutti's web app served over HTTP on 127.0.0.1, the sandbox delivering to it."""
+
+    def __init__(self, world: SlackWorld) -> None:
+        from werkzeug.serving import make_server
+
+        from bot.web import create_web_app
+
+        self.world = world
+        self.server = make_server("127.0.0.1", 0, create_web_app(world.tutti), threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="tutti-web-test", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(slack_world: SlackWorld, sandbox: Sandbox) -> Iterator[ServedTutti]:
+    """The app answering the sandbox over real HTTP; jobs still run when a test calls `slack_world.settle()`."""
+    served = ServedTutti(slack_world)
+    sandbox.app_request_url = f"{served.url}/slack/events"
+    yield served
+    served.stop()

@@ -1,0 +1,26 @@
+"""The Bolt app: one instance per process, built around an existing Tutti (nothing happens at import)."""
+
+from __future__ import annotations
+
+import random
+
+from slack_bolt import App
+
+from bot.container import Tutti
+from handlers.slack import register_listeners
+from handlers.slack.services import SlackServices
+
+
+def create_bolt_app(tutti: Tutti) -> App:
+    """Bolt with Tutti's injected WebClient (real Slack or the sandbox) and request verification on."""
+    settings = tutti.settings
+    app = App(
+        client=tutti.slack_client,
+        signing_secret=settings.slack_signing_secret,
+        token_verification_enabled=False,
+        request_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+    )
+    register_listeners(app, SlackServices(database=tutti.database, public_url=settings.public_url,
+                                          random=random.random))
+    return app

@@ -1,0 +1,13 @@
+"""Slack listeners, grouped by surface; `register_listeners` is the one place they are attached."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.slack import home
+from handlers.slack.services import SlackServices
+
+
+def register_listeners(app: App, services: SlackServices) -> None:
+    """Attach every listener Tutti has to `app`."""
+    home.register(app, services)

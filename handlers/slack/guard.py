@@ -1,0 +1,40 @@
+"""Who is clicking, and whether this delivery was already handled: checked on the server, never trusted."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.db import Database
+from store.models import ProcessedDelivery, Worker
+
+
+class NotAnExpert(Exception):
+    """The Slack user has no Tutti worker (or it is deactivated)."""
+
+
+def worker_for(session: Session, slack_user_id: str) -> Worker:
+    worker = session.scalar(select(Worker).where(Worker.slack_user_id == slack_user_id))
+    if worker is None or not worker.is_active:
+        raise NotAnExpert(
+            "You are not set up as a Tutti expert yet. Ask an admin to add you (`/tutti certify`)."
+        )
+    return worker
+
+
+def first_delivery(database: Database, key: str) -> bool:
+    """True the first time `key` is seen; replays and double clicks get False."""
+    with database.unit_of_work() as uow:
+        uow.session.add(ProcessedDelivery(key=key[:255]))
+        try:
+            uow.commit()
+        except IntegrityError:
+            return False
+    return True
+
+
+def mark_processed(session: Session, key: str) -> None:
+    """Record `key` inside a use case's own transaction, so the effect and the key commit together."""
+    session.add(ProcessedDelivery(key=key[:255]))
+    session.flush()

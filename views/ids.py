@@ -1,0 +1,51 @@
+"""Every Slack id Tutti uses (actions, view callbacks, commands), defined once.
+
+Builders, listeners and manifest.yml all read these, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """action_id values of buttons and menus."""
+
+    TASK_OPEN = "task.open"
+    TASK_NEXT = "task.next"
+    TASK_SAVE = "task.save"
+    REVIEW_OPEN = "review.open"
+    REVIEW_ACCEPT = "review.accept"
+    REVIEW_RETURN = "review.return"
+    TIMER_START = "timer.start"
+    TIMER_STOP = "timer.stop"
+    TIMECARD_OPEN = "timecard.open"
+    TIMECARD_ADD = "timecard.add"
+    TIMECARD_EDIT = "timecard.edit"
+    TIMECARD_DELETE = "timecard.delete"
+    HOME_PAGE = "home.page"
+    HOME_REFRESH = "home.refresh"
+
+
+class Callback(StrEnum):
+    """callback_id values of modals."""
+
+    LOADING = "loading"
+    TASK = "task.modal"
+    REVIEW = "review.modal"
+    RETURN = "review.return_modal"
+    TIMECARD = "timecard.modal"
+    TIME_ENTRY = "timecard.entry_modal"
+    NOTICE = "notice.modal"
+
+
+class Command(StrEnum):
+    """Slash commands."""
+
+    TUTTI = "/tutti"
+
+
+class Event(StrEnum):
+    """Events API event types Tutti subscribes to."""
+
+    APP_HOME_OPENED = "app_home_opened"
