@@ -310,7 +310,7 @@ class Workspace:
         with self.lock:
             count = self._counters.get(prefix, 0) + 1
             self._counters[prefix] = count
-            return f"{prefix}{count:010d}"[: 1 + 10]
+            return f"{prefix}{count:010d}"
 
     def next_ts(self) -> str:
         """A message timestamp, unique and increasing, as Slack formats them."""

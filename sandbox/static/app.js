@@ -26,8 +26,11 @@ function names() {
 function context(scope, target, state, errors) {
   return {
     scope, names: names(), people: ui.people, state, errors,
-    onAct: (blockId, actionId, value) => post("/_ui/act", { user: ui.user, ...target, block_id: blockId,
-                                                            action_id: actionId, value }),
+    onAct: async (blockId, actionId, value) => {
+      // In a modal, what was typed so far travels with the action, as in Slack's view.state.
+      if (scope.startsWith("v")) await flushInputs(document.getElementById("modal-layer"), target.view_id);
+      return post("/_ui/act", { user: ui.user, ...target, block_id: blockId, action_id: actionId, value });
+    },
     onInput: (blockId, actionId, value) => post("/_ui/act", { user: ui.user, ...target, block_id: blockId,
                                                               action_id: actionId, value }),
     onUpload: async (blockId, actionId, files) => {
