@@ -8,7 +8,7 @@ import pytest
 
 from store.enums import TaskStatus
 from tests.support.world import ACTOR, World, human
-from workflows import assignment, revert, submission
+from workflows import assignment, projects, revert, submission
 from workflows.errors import InvalidRevertError, NotFound
 
 WF = "revertible"
@@ -152,3 +152,13 @@ def test_reverting_a_completed_task_keeps_the_tasks_created_downstream(world: Wo
     review = world.task(project, "work")["assignments"][1]
     assert review["status"] == "Processing"
     assert review["iterations"][-1]["status"] == "Processing"
+
+
+def test_the_revert_before_rule_is_checked_before_the_aborted_rule(world: World) -> None:
+    project, task, _, _, iterations = history(world)
+    world.run(projects.abort_project, project, actor=ACTOR)
+    with pytest.raises(InvalidRevertError, match="Cannot revert before an iteration that isn't the first"):
+        do_revert(world, task, iterations[2], before=True)
+    with pytest.raises(InvalidRevertError, match="Cannot revert aborted task"):
+        do_revert(world, task, iterations[0], before=True, commit=True)
+    assert world.status(project, "work") is TaskStatus.ABORTED
