@@ -15,6 +15,8 @@ from jobs.machine_steps import machine_step_handler
 from jobs.scheduling import InProcessScheduler, RQScheduler
 from jobs.slack_delivery import SUBSCRIPTIONS as SLACK_SUBSCRIPTIONS
 from jobs.slack_delivery import SlackDelivery
+from jobs.webhooks import SUBSCRIPTIONS as WEBHOOK_SUBSCRIPTIONS
+from jobs.webhooks import static_webhooks, webhook_handlers
 from store.db import Database
 from workflows import files
 from workflows.outbox_events import EVENT_TOPIC, MACHINE_TOPIC
@@ -55,6 +57,9 @@ class Tutti:
         }
         if self.settings.slack_enabled:
             handlers.update(SlackDelivery(self.database, self.slack_client).handlers())
+        # --- client API: outgoing webhooks (jobs/webhooks.py) ---
+        handlers.update(webhook_handlers(self.database,
+                                         static_webhooks(self.settings.api_keys, self.settings.api_webhooks)))
         return handlers
 
     def subscriptions(self) -> dict[str, list[str]]:
@@ -63,6 +68,9 @@ class Tutti:
         if self.settings.slack_enabled:
             for event, topics in SLACK_SUBSCRIPTIONS.items():
                 subscriptions.setdefault(event, []).extend(topics)
+        # --- client API: outgoing webhooks (jobs/webhooks.py) ---
+        for event, topics in WEBHOOK_SUBSCRIPTIONS.items():
+            subscriptions.setdefault(event, []).extend(topics)
         return subscriptions
 
     def _on_outbox(self, message_ids: list[int]) -> None:

@@ -28,6 +28,10 @@ class Settings:
     files_dir: Path = Path("var/files")
     workflow_dirs: tuple[Path, ...] = field(default_factory=tuple)
     sweep_seconds: float = 5.0
+    # Client API keys (key id, secret) from TUTTI_API_KEYS, and webhooks (key id, url, whsec_ secret or None)
+    # from TUTTI_API_WEBHOOKS; kept out of repr so printing the settings never shows a secret.
+    api_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    api_webhooks: tuple[tuple[str, str, str | None], ...] = field(default=(), repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +53,8 @@ class Settings:
             files_dir=Path(env.get("TUTTI_FILES_DIR") or defaults.files_dir),
             workflow_dirs=tuple(Path(p) for p in (env.get("TUTTI_WORKFLOW_DIRS") or "").split(os.pathsep) if p),
             sweep_seconds=float(env.get("TUTTI_SWEEP_SECONDS") or defaults.sweep_seconds),
+            api_keys=parse_api_keys(env.get("TUTTI_API_KEYS") or ""),
+            api_webhooks=parse_api_webhooks(env.get("TUTTI_API_WEBHOOKS") or ""),
         )
 
     def with_(self, **changes: object) -> Settings:
@@ -57,3 +63,26 @@ class Settings:
     @property
     def files_url(self) -> str:
         return f"{self.public_url}/files"
+
+
+def parse_api_keys(text: str) -> tuple[tuple[str, str], ...]:
+    """`key1:secret1,key2:secret2` (Orchestra's ORCHESTRA_PROJECT_API_CREDENTIALS as one variable)."""
+    keys = []
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        key_id, sep, secret = entry.partition(":")
+        if not sep or not key_id or not secret:
+            raise ValueError("TUTTI_API_KEYS entries are KEY:SECRET, separated by commas")
+        keys.append((key_id.strip(), secret.strip()))
+    return tuple(keys)
+
+
+def parse_api_webhooks(text: str) -> tuple[tuple[str, str, str | None], ...]:
+    """`key1=https://host/hook whsec_...,key2=...`: a webhook URL per API key, optionally its signing secret."""
+    hooks = []
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        key_id, sep, rest = entry.partition("=")
+        url, _, secret = rest.strip().partition(" ")
+        if not sep or not key_id or not url:
+            raise ValueError("TUTTI_API_WEBHOOKS entries are KEY=URL [whsec_SECRET], separated by commas")
+        hooks.append((key_id.strip(), url, secret.strip() or None))
+    return tuple(hooks)

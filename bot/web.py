@@ -6,6 +6,7 @@ from flask import Flask, Response, abort, jsonify, request
 from sqlalchemy import text
 
 from bot.container import Tutti
+from handlers.api import Keyring, client_api
 from workflows import files
 
 
@@ -44,6 +45,9 @@ def create_web_app(tutti: Tutti) -> Flask:
         except (FileNotFoundError, ValueError):
             abort(404)
         return Response(data, content_type=content_type)
+
+    # Client API (Orchestra-compatible, signed): /orchestra/api/project/..., openapi.json, status.
+    app.register_blueprint(client_api(tutti.database, Keyring(dict(tutti.settings.api_keys))))
 
     return app
 

@@ -365,3 +365,62 @@ class ProcessedDelivery(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- client API --------------------------------------------------------------------------------------
+
+
+class ApiKey(Base):
+    """A client system's HTTP-signature key. Several may be valid at once; revoking keeps the row.
+
+    The secret is an HMAC key, so it is stored as given (it must be read back to verify signatures);
+    `__repr__` leaves it and the webhook secret out so they never reach a log line.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client: Mapped[str] = mapped_column(String(100), default="")
+    secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    webhook_secret: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"<ApiKey {self.key_id!r} client={self.client!r} {state}>"
+
+
+class SeenSignature(Base):
+    """Signatures of state-changing API requests already served, so a replay inside the Date window is refused."""
+
+    __tablename__ = "api_seen_signatures"
+    __table_args__ = (UniqueConstraint("key_id", "signature", "request_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(100))
+    signature: Mapped[str] = mapped_column(String(128))
+    request_digest: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class WebhookDelivery(Base):
+    """One attempt to POST a webhook: what was sent where, and what came back."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_key", "key_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(String(64), index=True)
+    key_id: Mapped[str] = mapped_column(String(100))
+    event_type: Mapped[str] = mapped_column(String(64))
+    project_id: Mapped[int | None] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(default=1)
+    url: Mapped[str] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -224,3 +224,18 @@ def worker_ref(session: Session, worker_id: int) -> PersonRef:
     if worker is None:
         raise NotFound(f"Worker {worker_id} does not exist.")
     return _person(worker)
+
+
+def workflow_types(session: Session) -> dict[str, Any]:
+    """Orchestra's `workflow_types`: `{slug: {name, versions: {slug: {name, description}}}}`."""
+    workflows: dict[str, Any] = {}
+    rows = session.execute(
+        select(Workflow.slug, Workflow.name, WorkflowVersion.slug, WorkflowVersion.name, WorkflowVersion.description)
+        .outerjoin(WorkflowVersion, WorkflowVersion.workflow_id == Workflow.id)
+        .order_by(Workflow.slug, WorkflowVersion.slug)
+    ).all()
+    for slug, name, version_slug, version_name, description in rows:
+        entry = workflows.setdefault(slug, {"name": name, "versions": {}})
+        if version_slug is not None:
+            entry["versions"][version_slug] = {"name": version_name, "description": description}
+    return workflows

@@ -1,0 +1,123 @@
+"""Client-API storage: API keys and their webhooks, seen request signatures, the webhook delivery log.
+
+Functions take the caller's session and never commit; the caller's unit of work owns the transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from store.models import ApiKey, SeenSignature, WebhookDelivery
+from store.types import utcnow
+
+# A signature's Date may be 5 minutes in the past or the future, so it can be valid for 10 minutes after it is
+# first seen; rows older than this can no longer match an acceptable request.
+SEEN_SIGNATURE_RETENTION = timedelta(minutes=15)
+
+
+class ApiKeyError(Exception):
+    """An API key operation that cannot be done (unknown key, duplicate id)."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where and how to sign a client's webhooks."""
+
+    key_id: str
+    url: str
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"Webhook(key_id={self.key_id!r}, url={self.url!r})"
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and base64 of 24 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def find_key(session: Session, key_id: str) -> ApiKey | None:
+    return session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
+
+
+def create_key(session: Session, *, client: str = "", key_id: str | None = None, secret: str | None = None) -> ApiKey:
+    """A new key for `client` (other keys of the client stay valid: that is how keys are rotated)."""
+    key_id = key_id or f"{client or 'client'}-{secrets.token_hex(4)}"
+    if find_key(session, key_id) is not None:
+        raise ApiKeyError(f"An API key {key_id} already exists.")
+    key = ApiKey(key_id=key_id, client=client, secret=secret or new_secret())
+    session.add(key)
+    session.flush()
+    return key
+
+
+def revoke_key(session: Session, key_id: str, *, now: datetime | None = None) -> ApiKey:
+    key = find_key(session, key_id)
+    if key is None:
+        raise ApiKeyError(f"No API key {key_id}.")
+    if key.revoked_at is None:
+        key.revoked_at = now or utcnow()
+    return key
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.client, ApiKey.created_at, ApiKey.id)))
+
+
+def set_webhook(session: Session, key_id: str, url: str, secret: str | None = None) -> ApiKey:
+    key = find_key(session, key_id)
+    if key is None:
+        raise ApiKeyError(f"No API key {key_id}.")
+    key.webhook_url = url
+    key.webhook_secret = secret or key.webhook_secret or new_webhook_secret()
+    return key
+
+
+def unset_webhook(session: Session, key_id: str) -> ApiKey:
+    key = find_key(session, key_id)
+    if key is None:
+        raise ApiKeyError(f"No API key {key_id}.")
+    key.webhook_url = None
+    return key
+
+
+def stored_webhook(session: Session, key_id: str) -> Webhook | None:
+    key = find_key(session, key_id)
+    if key is None or not key.webhook_url or not key.webhook_secret:
+        return None
+    return Webhook(key_id, key.webhook_url, key.webhook_secret)
+
+
+def remember_signature(session: Session, key_id: str, signature: str, request_digest: str) -> None:
+    """Record a served request's signature; a second identical one fails the unique constraint on flush."""
+    session.add(SeenSignature(key_id=key_id, signature=signature, request_digest=request_digest))
+    session.flush()
+
+
+def forget_old_signatures(session: Session, *, now: datetime | None = None) -> int:
+    cutoff = (now or utcnow()) - SEEN_SIGNATURE_RETENTION
+    result = session.execute(delete(SeenSignature).where(SeenSignature.seen_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def log_delivery(session: Session, **fields: object) -> WebhookDelivery:
+    row = WebhookDelivery(**fields)
+    session.add(row)
+    return row
+
+
+def delivery_log(session: Session, *, key_id: str | None = None, limit: int = 50) -> list[WebhookDelivery]:
+    query = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
+    if key_id is not None:
+        query = query.where(WebhookDelivery.key_id == key_id)
+    return list(session.scalars(query))
