@@ -1,0 +1,216 @@
+"""Engine benchmark: project creations/s, task transitions/s and SQL statements per use case.
+
+Run with `make bench` (pytest -s -m benchmark tests/benchmarks). SQLite always; PostgreSQL when TEST_DATABASE_URL is
+set, in a database of its own (`tutti_bench`, dropped and re-created). Targets on PostgreSQL, one process: 300
+journalism creations/s, 1,500 transitions/s, and statement counts that do not grow with the database (100 vs 10,000
+projects). Only the statement counts are asserted; throughput depends on the machine and is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from bot.container import Tutti
+from bot.settings import Settings
+from store import migrate
+from store.db import normalise_url
+from store.events import Actor
+from store.models import Project
+from tests.support.world import World, human
+from workflows import assignment, catalog, files, projects, read_models, submission
+from workflows.workers import find_worker
+
+pytestmark = pytest.mark.benchmark
+
+ACTOR = Actor.cli("bench")
+PROJECTS_SMALL = 100
+PROJECTS_LARGE = int(os.environ.get("TUTTI_BENCH_PROJECTS", "10000"))
+CREATIONS = int(os.environ.get("TUTTI_BENCH_CREATIONS", "1000"))
+CYCLES = int(os.environ.get("TUTTI_BENCH_CYCLES", "300"))  # six transitions each
+SEED_BATCH = 1000
+TARGET_CREATIONS, TARGET_TRANSITIONS = 300, 1500
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+class StatementCounter:
+    """Counts every statement the engine sends to the database (BEGIN IMMEDIATE on SQLite included)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+
+@dataclass
+class Bench:
+    """A Tutti instance on a database of its own, with journalism and a one-step reviewed workflow loaded."""
+
+    tutti: Tutti
+    counter: StatementCounter
+    writer: int
+    reviewer: int
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def unit(self, fn: Callable[[Session], Any]) -> tuple[Any, int]:
+        """Run `fn` in its own unit of work and commit; return its result and the statements it took."""
+        with self.tutti.database.unit_of_work() as uow:
+            before = self.counter.count
+            result = fn(uow.session)
+            uow.commit()
+            return result, self.counter.count - before
+
+    def project_count(self) -> int:
+        with self.tutti.database.read() as session:
+            return session.scalar(select(func.count(Project.id))) or 0
+
+    def create(self, session: Session, workflow: str) -> int:
+        data = {"article_draft_template": "Write here"} if workflow == "journalism" else {}
+        request = projects.ProjectRequest(workflow, "v1", f"bench {workflow}", 0, data)
+        return projects.create_project(session, request, actor=ACTOR).project.id
+
+    def task(self, session: Session, project_id: int) -> int:
+        return read_models.project_information(session, [project_id])[str(project_id)]["tasks"]["draft"]["id"]
+
+    def seed(self, total: int) -> float:
+        """Create projects through the use case, many per transaction, until `total` exist; half have a human task."""
+        started = time.perf_counter()
+        missing = total - self.project_count()
+        while missing > 0:
+            batch = min(SEED_BATCH, missing)
+
+            def create_many(session: Session, batch: int = batch) -> None:
+                for i in range(batch):
+                    self.create(session, "journalism" if i % 2 else "bench")
+
+            self.unit(create_many)
+            missing -= batch
+        return time.perf_counter() - started
+
+    def cycle(self, task: int) -> list[tuple[str, int]]:
+        """Assign, submit, assign a reviewer, return, resubmit, accept: six transitions, each its own unit."""
+        steps: list[tuple[str, Callable[[Session], Any]]] = [
+            ("assign_task", lambda s: assignment.assign_task(s, task, self.writer, actor=ACTOR)),
+            ("submit_task", lambda s: submission.submit_task(s, task, self.writer, {"text": "v1"}, actor=ACTOR)),
+            ("assign_task (reviewer)", lambda s: assignment.assign_task(s, task, self.reviewer, actor=ACTOR)),
+            ("return_task", lambda s: submission.return_task(s, task, self.reviewer, "Tighten it.", actor=ACTOR)),
+            ("submit_task (resubmit)",
+             lambda s: submission.submit_task(s, task, self.writer, {"text": "v2"}, actor=ACTOR)),
+            ("accept_task", lambda s: submission.accept_task(s, task, self.reviewer, actor=ACTOR)),
+        ]
+        return [(name, self.unit(fn)[1]) for name, fn in steps]
+
+    def statements(self) -> dict[str, int]:
+        """Statements per use case, each in its own unit of work (commit included)."""
+        counts: dict[str, int] = {}
+        journalism, counts["create_project (journalism)"] = self.unit(lambda s: self.create(s, "journalism"))
+        project, counts["create_project (bench)"] = self.unit(lambda s: self.create(s, "bench"))
+        task, _ = self.unit(lambda s: self.task(s, project))
+        counts.update(self.cycle(task))
+        for label, pid in (("project_information (journalism, new)", journalism),
+                           ("project_information (bench, reviewed)", project)):
+            _, counts[label] = self.unit(lambda s, pid=pid: read_models.project_information(s, [pid]))
+        return counts
+
+    def creations_per_second(self, count: int) -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            self.unit(lambda s: self.create(s, "journalism"))
+        return count / (time.perf_counter() - started)
+
+    def transitions_per_second(self, cycles: int) -> float:
+        def make(session: Session) -> list[int]:
+            created = [self.create(session, "bench") for _ in range(cycles)]
+            session.flush()
+            return [self.task(session, pid) for pid in created]
+
+        tasks, _ = self.unit(make)
+        started = time.perf_counter()
+        for task in tasks:
+            self.cycle(task)
+        return cycles * 6 / (time.perf_counter() - started)
+
+
+def _postgres_bench_url(url: str) -> str:
+    """A fresh, migrated `tutti_bench` database on the server of TEST_DATABASE_URL."""
+    server = make_url(normalise_url(url))
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql("DROP DATABASE IF EXISTS tutti_bench WITH (FORCE)")
+        connection.exec_driver_sql("CREATE DATABASE tutti_bench")
+    admin.dispose()
+    bench = server.set(database="tutti_bench").render_as_string(hide_password=False)
+    migrate.upgrade(bench)
+    return bench
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def bench(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bench]:
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("set TEST_DATABASE_URL to benchmark PostgreSQL")
+        url = _postgres_bench_url(POSTGRES_URL)
+    else:
+        url = f"sqlite:///{tmp_path / 'bench.db'}"
+        migrate.upgrade(url)
+    catalog.clear()
+    tutti = Tutti(Settings(database_url=url, files_dir=tmp_path / "files", redis_url=None), manual_jobs=True)
+    world = World(tutti, tmp_path)
+    world.load_bundled()
+    world.load("bench", [human("draft", required_certifications=["writer"],
+                               review_policy={"policy": "sampled_review", "rate": 1, "max_reviews": 1})],
+               certifications=["writer"])
+    writer = world.worker("benchwriter", "writer", workflow="bench")
+    reviewer = world.worker("benchreviewer", "writer", workflow="bench", reviewer=("writer",))
+    assert world.run(lambda s: find_worker(s, "journalism-editor").id)
+    yield Bench(tutti, StatementCounter(tutti.database.engine), writer, reviewer, {"backend": request.param})
+    tutti.close()
+    files.configure_storage(None)
+
+
+def test_engine_throughput_and_statements_per_use_case(bench: Bench) -> None:
+    backend = bench.figures["backend"]
+    bench.statements()  # warm the workflow catalog and SQLAlchemy's statement cache
+
+    bench.seed(PROJECTS_SMALL)
+    small = bench.statements()
+    small_creations = bench.creations_per_second(CREATIONS)
+    small_transitions = bench.transitions_per_second(CYCLES)
+
+    seed_seconds = bench.seed(PROJECTS_LARGE)
+    large = bench.statements()
+    large_creations = bench.creations_per_second(CREATIONS)
+    large_transitions = bench.transitions_per_second(CYCLES)
+    total = bench.project_count()
+
+    print(f"\n=== Tutti engine benchmark: {backend} ===")
+    print(f"journalism project creation = create_project + commit; its first (machine) step is only scheduled "
+          f"in the outbox, not run. {CREATIONS} creations per measurement.")
+    print(f"transitions = assign / submit / assign reviewer / return / resubmit / accept on a one-step reviewed "
+          f"workflow, each in its own unit of work + commit. {CYCLES * 6} transitions per measurement.")
+    print(f"seeded to {PROJECTS_LARGE} projects through the use case in {seed_seconds:.1f}s "
+          f"({total} projects at the end)\n")
+    print(f"{'':38}{'~' + str(PROJECTS_SMALL) + ' projects':>16}{'~' + str(PROJECTS_LARGE) + ' projects':>18}")
+    print(f"{'journalism project creations/s':38}{small_creations:>16.0f}{large_creations:>18.0f}")
+    print(f"{'task transitions/s':38}{small_transitions:>16.0f}{large_transitions:>18.0f}")
+    print("SQL statements per use case:")
+    for name in small:
+        print(f"  {name:36}{small[name]:>16}{large[name]:>18}")
+    if backend == "postgresql":
+        for label, value, target in (("creations/s", min(small_creations, large_creations), TARGET_CREATIONS),
+                                     ("transitions/s", min(small_transitions, large_transitions),
+                                      TARGET_TRANSITIONS)):
+            print(f"target {label} >= {target}: {'met' if value >= target else 'NOT MET'} ({value:.0f})")
+
+    assert small == large, "statement counts must not grow with the number of projects and tasks"
