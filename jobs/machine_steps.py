@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from jobs.dispatcher import Delivery, Handler
-from jobs.errors import PermanentFailure
+from jobs.errors import PermanentFailure, RetryLater
 from store.db import Database
 from store.events import Actor
 from workflows.errors import MachineExecutionError
@@ -38,7 +38,9 @@ def machine_step_handler(database: Database) -> Handler:
                     final=delivery.is_last_attempt, actor=ACTOR,
                 )
                 uow.commit()
-            raise
+            if delivery.is_last_attempt:
+                raise
+            raise RetryLater(f"{type(exc).__name__}: {exc}", run.retry_delay(delivery.attempt)) from exc
         with database.unit_of_work() as uow:
             record_machine_success(uow.session, task_id, result, actor=ACTOR)
             uow.commit()

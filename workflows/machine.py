@@ -30,6 +30,12 @@ class MachineRun:
     project_data: dict[str, Any]
     prerequisites: dict[str, Any]
     search_root: str | None = None
+    backoff_seconds: float = 2.0
+    max_backoff_seconds: float = 300.0
+
+    def retry_delay(self, attempt: int) -> float:
+        """Exponential backoff from the step's `retry` policy, capped at its maximum."""
+        return min(self.max_backoff_seconds, self.backoff_seconds * 2 ** max(0, attempt - 1))
 
     def execute(self) -> dict[str, Any]:
         result = dotted.resolve(self.path, self.search_root)(self.project_data, self.prerequisites, **self.kwargs)
@@ -70,6 +76,8 @@ def claim_machine_task(session: Session, task_id: int, *, attempt: int = 1) -> M
         project_data=project_data,
         prerequisites=prerequisite_data(session, ctx.project, ctx.info, step.slug),
         search_root=ctx.info.search_root,
+        backoff_seconds=step.retry.backoff_seconds,
+        max_backoff_seconds=step.retry.max_backoff_seconds,
     )
 
 

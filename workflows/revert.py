@@ -111,6 +111,9 @@ def _apply(
     iteration_changes: dict[int, Change],
     target: Iteration,
 ) -> None:
+    # Demote and delete before promoting: at most one assignment per task may be processing at any moment
+    # (a unique index says so), so the one that becomes processing is written after the others are flushed.
+    promote: list[TaskAssignment] = []
     for assignment in list(assignments):
         change = assignment_changes[assignment.id]
         if change is Change.DELETED:
@@ -126,6 +129,10 @@ def _apply(
                 target.submitted_data = {}
                 target.feedback = None
             latest = assignment.iterations[-1] if assignment.iterations else None
-            processing = latest is not None and latest.status is IterationStatus.PROCESSING
-            assignment.status = AssignmentStatus.PROCESSING if processing else AssignmentStatus.SUBMITTED
+            assignment.status = AssignmentStatus.SUBMITTED
+            if latest is not None and latest.status is IterationStatus.PROCESSING:
+                promote.append(assignment)
+    session.flush()
+    for assignment in promote:
+        assignment.status = AssignmentStatus.PROCESSING
     session.flush()

@@ -16,7 +16,8 @@ from store.types import utcnow
 from workflows import lifecycle
 from workflows.assignment import ensure_project_open
 from workflows.context import TaskContext, current_assignment, load_task
-from workflows.errors import IllegalTaskSubmission, TaskAssignmentError, ValidationError
+from workflows.errors import FormErrors, IllegalTaskSubmission, TaskAssignmentError, ValidationError
+from workflows.forms import summary, validate
 from workflows.lifecycle import TaskAction
 from workflows.outbox_events import emit
 from workflows.policies import run_assignment_policy
@@ -42,8 +43,10 @@ def save_task(session: Session, task_id: int, worker_id: int, data: dict[str, An
     assignment = _worker_assignment(ctx, worker_id)
     if assignment.status is not AssignmentStatus.PROCESSING:
         raise TaskAssignmentError("Your part of this task is already submitted; there is no draft to save.")
+    before = assignment.in_progress_task_data
     assignment.in_progress_task_data = dict(data)
-    events.record(session, actor, "task.saved", project_id=ctx.project.id, task_id=ctx.task.id)
+    events.record(session, actor, "task.saved", project_id=ctx.project.id, task_id=ctx.task.id,
+                  before={"data": before}, after={"data": assignment.in_progress_task_data})
     return assignment
 
 
@@ -108,7 +111,16 @@ def _decide(
     assignment = _worker_assignment(ctx, worker_id)
     if assignment.status is not AssignmentStatus.PROCESSING:
         raise IllegalTaskSubmission(f"Task {ctx.task.id} is not waiting on you: your part is already submitted.")
+    if action is TaskAction.SUBMIT:
+        _check_form(ctx, assignment.in_progress_task_data if data is None else data)
     return _apply(session, ctx, assignment, action, data, actor=actor, rng=rng, feedback=feedback)
+
+
+def _check_form(ctx: TaskContext, data: dict[str, Any]) -> None:
+    """A submission must satisfy the step's declared form (drafts, reviews and skips need not)."""
+    problems = validate(ctx.step, data)
+    if problems:
+        raise FormErrors(summary(ctx.step, problems), problems)
 
 
 def _check_submission_dependencies(session: Session, ctx: TaskContext) -> None:

@@ -136,7 +136,9 @@ class World:
             ctx = load_task(session, self.task_id(project_id, step))
             for assignment in ctx.assignments:
                 _ = assignment.iterations, assignment.worker
-            return ctx.assignments
+            assignments = ctx.assignments
+            session.expunge_all()
+            return assignments
 
     # --- added for the engine tests: plain-data reads (ORM objects expire when a read session closes) ----
 
