@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.slack import home
+from handlers.slack import admin, home
 from handlers.slack.services import SlackServices
 
 
 def register_listeners(app: App, services: SlackServices) -> None:
     """Attach every listener Tutti has to `app`."""
     home.register(app, services)
+    admin.register(app, services)
