@@ -589,6 +589,15 @@ def cron_command(app: App) -> None:
     run_cron(app.settings)
 
 
+@main.command("socket")
+@pass_app
+def socket_command(app: App) -> None:
+    """Serve the Slack app over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
+    from bot.slack_app import run_socket_mode
+
+    run_socket_mode(app.tutti)
+
+
 @main.command("dev")
 @click.option("--port", type=int, default=None)
 @pass_app

@@ -57,6 +57,11 @@ def run_dev(settings: Settings) -> None:
     tutti = Tutti(settings, in_process_jobs=True)
     prepare(tutti)
     tutti.start_sweeper()
+    if settings.slack_app_token:
+        from bot.slack_app import run_socket_mode
+
+        threading.Thread(target=run_socket_mode, args=(tutti,), name="tutti-socket-mode", daemon=True).start()
+        print("Connected to Slack over Socket Mode (SLACK_APP_TOKEN).")
     server = make_server(settings.web_host, settings.web_port, create_web_app(tutti), threaded=True)
     print(f"Tutti is running on http://{settings.web_host}:{settings.web_port} (health: /healthz)")
     if sandbox is not None:

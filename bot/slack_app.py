@@ -24,3 +24,12 @@ def create_bolt_app(tutti: Tutti) -> App:
     register_listeners(app, SlackServices(database=tutti.database, public_url=settings.public_url,
                                           random=random.random))
     return app
+
+
+def run_socket_mode(tutti: Tutti) -> None:
+    """Serve the same app over Socket Mode (real Slack without a public URL); blocks until stopped."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    if not tutti.settings.slack_app_token:
+        raise RuntimeError("SLACK_APP_TOKEN (xapp-...) is needed for Socket Mode.")
+    SocketModeHandler(create_bolt_app(tutti), tutti.settings.slack_app_token).start()
