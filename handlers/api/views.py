@@ -42,7 +42,9 @@ from workflows import assignment, messaging, projects, read_models
 from workflows.errors import (
     IdempotencyConflict,
     NotFound,
+    ProjectStatusError,
     TaskAssignmentError,
+    TaskStatusError,
     TuttiError,
     WorkerCertificationError,
 )
@@ -281,7 +283,8 @@ def assign_worker_to_task(session: Session, data: dict[str, Any], caller: Caller
             assignment.assign_task(session, task_id, worker_id, actor=_actor(caller))
         except WorkerCertificationError as exc:
             errors["worker_certification_error"] = exc.message
-        except TaskAssignmentError as exc:
+        except (TaskAssignmentError, TaskStatusError, ProjectStatusError) as exc:
+            # Orchestra raised TaskAssignmentError for a task or project in the wrong state.
             errors["task_assignment_error"] = exc.message
         except TuttiError as exc:
             errors["error"] = exc.message
