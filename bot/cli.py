@@ -39,8 +39,7 @@ class App:
     @property
     def tutti(self) -> Tutti:
         if self._tutti is None:
-            self._tutti = Tutti(self.settings, in_process_jobs=False) if self.settings.redis_url else \
-                Tutti(self.settings, in_process_jobs=True)
+            self._tutti = Tutti(self.settings)
             if not migrate.is_current(self._tutti.database.engine, self.settings.database_url):
                 raise click.ClickException("The database schema is not up to date: run `tutti db upgrade` first.")
         return self._tutti

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import events
-from store.enums import AssignmentStatus, ProjectStatus, Role, TaskStatus
+from store.enums import AssignmentStatus, Role, TaskStatus
 from store.events import Actor
 from store.models import Iteration, Task, TaskAssignment, Worker
 from store.types import utcnow
@@ -147,7 +147,3 @@ def has_open_work(session: Session, project_id: int, worker_id: int) -> bool:
         .limit(1)
     ) is not None
 
-
-def assert_project_active_for_new_work(ctx: TaskContext) -> None:
-    if ctx.project.status is not ProjectStatus.ACTIVE:
-        raise ProjectStatusError(f"Project {ctx.project.id} is {ctx.project.status.value}.")

@@ -141,8 +141,7 @@ def retry_machine_task(session: Session, task_id: int, *, actor: Actor) -> Task:
     if ctx.project.status is not ProjectStatus.ACTIVE:
         raise MachineExecutionError(f"Project {ctx.project.id} is {ctx.project.status.value}; resume it first.")
     retry = ctx.step.retry
-    schedule_machine_step(session, project_id=ctx.project.id, task_id=ctx.task.id,
-                          max_attempts=retry.max_attempts, backoff_seconds=retry.backoff_seconds)
+    schedule_machine_step(session, project_id=ctx.project.id, task_id=ctx.task.id, retry=retry)
     events.record(session, actor, "task.machine_retry_requested", project_id=ctx.project.id, task_id=ctx.task.id)
     return ctx.task
 

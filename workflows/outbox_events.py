@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from store import outbox
 from store.models import OutboxMessage
+from workflows.definition import RetryPolicy
 
 EVENT_TOPIC = "event"
 MACHINE_TOPIC = "machine.run"
@@ -22,15 +23,13 @@ def emit(session: Session, name: str, *, project_id: int, **data: Any) -> Outbox
                               project_id=project_id)
 
 
-def schedule_machine_step(
-    session: Session, *, project_id: int, task_id: int, max_attempts: int, backoff_seconds: float
-) -> OutboxMessage:
-    """Queue a machine step to run as a job once this transaction commits."""
+def schedule_machine_step(session: Session, *, project_id: int, task_id: int, retry: RetryPolicy) -> OutboxMessage:
+    """Queue a machine step to run as a job once this transaction commits, retried per the step's policy."""
     return outbox.add_message(
         session,
         MACHINE_TOPIC,
         {"task_id": task_id},
         project_id=project_id,
-        max_attempts=max_attempts,
-        backoff_seconds=backoff_seconds,
+        max_attempts=retry.max_attempts,
+        backoff_seconds=retry.backoff_seconds,
     )

@@ -166,8 +166,7 @@ def create_subsequent_tasks(session: Session, project: Project, info: VersionInf
         if step.is_human:
             run_assignment_policy(session, TaskContext(task, project, info), "entry_level", actor)
         else:
-            schedule_machine_step(session, project_id=project.id, task_id=task.id,
-                                  max_attempts=step.retry.max_attempts, backoff_seconds=step.retry.backoff_seconds)
+            schedule_machine_step(session, project_id=project.id, task_id=task.id, retry=step.retry)
         statuses[task.step_id] = task.status
     unfinished = [s for s in statuses.values() if not s.is_final]
     if ends_project or not unfinished:
@@ -203,8 +202,7 @@ def resume_project(session: Session, project_id: int, *, actor: Actor) -> Projec
     ).all()
     for task in waiting_machines:
         step = info.step_for_id(task.step_id)
-        schedule_machine_step(session, project_id=project.id, task_id=task.id,
-                              max_attempts=step.retry.max_attempts, backoff_seconds=step.retry.backoff_seconds)
+        schedule_machine_step(session, project_id=project.id, task_id=task.id, retry=step.retry)
     create_subsequent_tasks(session, project, info, actor=actor)
     return project
 
