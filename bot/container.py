@@ -11,6 +11,8 @@ from slack_sdk import WebClient
 from bot.settings import Settings
 from jobs.dispatcher import Handler, OutboxDispatcher
 from jobs.fanout import event_fanout_handler
+from jobs.home_refresh import SUBSCRIPTIONS as HOME_SUBSCRIPTIONS
+from jobs.home_refresh import HomeRefresh
 from jobs.machine_steps import machine_step_handler
 from jobs.scheduling import InProcessScheduler, RQScheduler
 from jobs.slack_delivery import SUBSCRIPTIONS as SLACK_SUBSCRIPTIONS
@@ -57,6 +59,7 @@ class Tutti:
         }
         if self.settings.slack_enabled:
             handlers.update(SlackDelivery(self.database, self.slack_client).handlers())
+            handlers.update(HomeRefresh(self.database, self.slack_client).handlers())
         # --- client API: outgoing webhooks (jobs/webhooks.py) ---
         handlers.update(webhook_handlers(self.database,
                                          static_webhooks(self.settings.api_keys, self.settings.api_webhooks)))
@@ -66,7 +69,7 @@ class Tutti:
         """Which delivery topics receive each domain event (Slack notices and webhooks subscribe here)."""
         subscriptions: dict[str, list[str]] = {}
         if self.settings.slack_enabled:
-            for event, topics in SLACK_SUBSCRIPTIONS.items():
+            for event, topics in [*SLACK_SUBSCRIPTIONS.items(), *HOME_SUBSCRIPTIONS.items()]:
                 subscriptions.setdefault(event, []).extend(topics)
         # --- client API: outgoing webhooks (jobs/webhooks.py) ---
         for event, topics in WEBHOOK_SUBSCRIPTIONS.items():

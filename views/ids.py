@@ -24,7 +24,25 @@ class Action(StrEnum):
     TIMECARD_EDIT = "timecard.edit"
     TIMECARD_DELETE = "timecard.delete"
     HOME_PAGE = "home.page"
+    HOME_PAGE_BACK = "home.page_back"
     HOME_REFRESH = "home.refresh"
+
+
+class Block(StrEnum):
+    """block_id prefixes; `keyed` makes them unique per item."""
+
+    HOME_NOTICE = "home.notice"
+    HOME_TIMER = "home.timer"
+    HOME_TOOLS = "home.tools"
+    HOME_GET = "home.get"
+    HOME_ITEM = "home.item"
+    HOME_ITEM_ACTIONS = "home.item_actions"
+    HOME_NAV = "home.nav"
+
+
+def keyed(block: Block, *parts: object) -> str:
+    """A unique block_id: the prefix plus the item's keys (`home.item:returned:12`)."""
+    return ":".join([block.value, *(str(p) for p in parts)])
 
 
 class Callback(StrEnum):

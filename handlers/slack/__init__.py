@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.slack import admin, home
+from handlers.slack import admin, home, timer
 from handlers.slack.services import SlackServices
 
 
@@ -12,3 +12,4 @@ def register_listeners(app: App, services: SlackServices) -> None:
     """Attach every listener Tutti has to `app`."""
     home.register(app, services)
     admin.register(app, services)
+    timer.register(app, services)
