@@ -87,5 +87,13 @@ class ValidationError(TuttiError):
     """Input data does not satisfy the step's form or the operation's rules."""
 
 
+class FormErrors(ValidationError):
+    """Submitted data does not satisfy the step's form; `field_errors` maps each field key to its problem."""
+
+    def __init__(self, message: str, field_errors: dict[str, str]) -> None:
+        super().__init__(message)
+        self.field_errors = dict(field_errors)
+
+
 class DottedPathError(WorkflowError):
     """A dotted function path does not import or does not name a callable."""

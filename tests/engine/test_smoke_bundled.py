@@ -8,7 +8,7 @@ from PIL import Image
 
 from store.enums import ProjectStatus, TaskStatus
 from tests.support.world import ACTOR, World
-from workflows import assignment, files, submission
+from workflows import assignment, files, submission, uploads
 from workflows.workers import find_worker
 
 
@@ -42,15 +42,19 @@ def test_journalism_project_runs_to_completion_with_a_return_and_greyscale_photo
 
     raw_folder = world.info(project)["tasks"]["document_creation"]["latest_data"]["raw_photo_folder"]
     storage = files.get_storage()
+    photos = {}
     for name, colour in (("one.jpg", (200, 30, 30)), ("two.png", (20, 40, 220))):
         buffer = io.BytesIO()
         Image.new("RGB", (8, 8), colour).save(buffer, format="PNG" if name.endswith("png") else "JPEG")
-        storage.write(raw_folder, name, buffer.getvalue(), "image/png")
+        photos[name] = buffer.getvalue()
+    storage.write(raw_folder, "one.jpg", photos["one.jpg"], "image/jpeg")  # dropped into the raw folder
     photography = world.task_id(project, "photography")
     photographer = worker_id(world, "journalism-photographer-1")
     photo_reviewer = worker_id(world, "journalism-photographer-2")
     world.run(assignment.assign_task, photography, photographer, actor=ACTOR)
-    world.run(submission.submit_task, photography, photographer, {"photos": []}, actor=ACTOR)
+    attached = world.run(uploads.store_uploads, photography, photographer, "photos",  # attached to the form
+                         [uploads.Upload("two.png", photos["two.png"], "image/png")])
+    world.run(submission.submit_task, photography, photographer, {"photos": attached}, actor=ACTOR)
     world.run(assignment.assign_task, photography, photo_reviewer, actor=ACTOR)
     world.run(submission.accept_task, photography, photo_reviewer, actor=ACTOR)
     world.drain()
