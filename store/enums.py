@@ -104,3 +104,30 @@ class EventSource(StrEnum):
     JOB = "job"
     CLI = "cli"
     SYSTEM = "system"
+
+
+class StaffingCause(StrEnum):
+    """Why StaffBot is looking for someone."""
+
+    USER = "user"
+    TASK_POLICY = "task_policy"
+    RESTAFF = "restaff"
+
+
+class StaffingStatus(StrEnum):
+    """A staffing request offers in batches, then waits for answers, then closes (staffed or given up)."""
+
+    SENDING_INQUIRIES = "sending_inquiries"
+    DONE_SENDING_INQUIRIES = "done_sending_inquiries"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        return self is not StaffingStatus.CLOSED
+
+
+class InquiryMethod(StrEnum):
+    """How an offer reached the expert: a Slack DM, or auto-staffing within their declared availability."""
+
+    SLACK = "slack"
+    PREVIOUSLY_OPTED_IN = "previously_opted_in"

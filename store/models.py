@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     Float,
@@ -23,10 +24,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from store.enums import (
     AssignmentStatus,
     EventSource,
+    InquiryMethod,
     IterationStatus,
     OutboxStatus,
     ProjectStatus,
     Role,
+    StaffingCause,
+    StaffingStatus,
     TaskClass,
     TaskStatus,
 )
@@ -423,4 +427,118 @@ class WebhookDelivery(Base):
     response_excerpt: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- StaffBot and SanityBot ------------------------------------------------------------------------------
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class StaffingRequest(Base):
+    """StaffBot looking for someone to take assignment `required_role_counter` of a task.
+
+    `winner_worker_id` is set once, by a conditional UPDATE (`... WHERE winner_worker_id IS NULL`), and the
+    partial unique index on responses backs it up: one winner per request, whatever the timing.
+    """
+
+    __tablename__ = "staffing_requests"
+    __table_args__ = (
+        Index("ix_staffing_requests_due", "status", "last_inquiry_sent"),
+        Index("ix_staffing_requests_task", "task_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    required_role_counter: Mapped[int] = mapped_column(default=0)
+    cause: Mapped[StaffingCause] = mapped_column(str_enum(StaffingCause), default=StaffingCause.USER)
+    status: Mapped[StaffingStatus] = mapped_column(str_enum(StaffingStatus), default=StaffingStatus.SENDING_INQUIRIES)
+    replaced_worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))
+    requested_by: Mapped[str] = mapped_column(String(100), default="system")
+    requested_from: Mapped[EventSource] = mapped_column(str_enum(EventSource), default=EventSource.SYSTEM)
+    winner_worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))
+    last_inquiry_sent: Mapped[datetime | None]
+    last_warned_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class StaffingInquiry(Base):
+    """One offer of a request to one expert; `slack_channel`/`slack_ts` locate the DM so it can be updated."""
+
+    __tablename__ = "staffing_inquiries"
+    __table_args__ = (
+        UniqueConstraint("request_id", "worker_id"),
+        Index("ix_staffing_inquiries_worker", "worker_id", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("staffing_requests.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"))
+    method: Mapped[InquiryMethod] = mapped_column(str_enum(InquiryMethod), default=InquiryMethod.SLACK)
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    reminded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffingResponse(Base):
+    """An expert's answer to an offer. At most one winning response per request (partial unique index)."""
+
+    __tablename__ = "staffing_responses"
+    __table_args__ = (
+        Index(
+            "uq_staffing_responses_one_winner",
+            "request_id",
+            unique=True,
+            sqlite_where=text("is_winner"),
+            postgresql_where=text("is_winner"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("staffing_inquiries.id", ondelete="CASCADE"), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("staffing_requests.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    is_available: Mapped[bool] = mapped_column(Boolean)
+    is_winner: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkerAvailability(Base):
+    """Hours an expert can work on each day of one week (starting Monday), for auto-staffing."""
+
+    __tablename__ = "worker_availabilities"
+    __table_args__ = (
+        UniqueConstraint("worker_id", "week_start"),
+        *(CheckConstraint(f"hours_{day} >= 0 AND hours_{day} <= 24", name=f"hours_{day}_range") for day in WEEKDAYS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"))
+    week_start: Mapped[date] = mapped_column(Date)
+    hours_monday: Mapped[float] = mapped_column(Float, default=0.0)
+    hours_tuesday: Mapped[float] = mapped_column(Float, default=0.0)
+    hours_wednesday: Mapped[float] = mapped_column(Float, default=0.0)
+    hours_thursday: Mapped[float] = mapped_column(Float, default=0.0)
+    hours_friday: Mapped[float] = mapped_column(Float, default=0.0)
+    hours_saturday: Mapped[float] = mapped_column(Float, default=0.0)
+    hours_sunday: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def hours_on(self, day: date) -> float:
+        return float(getattr(self, f"hours_{WEEKDAYS[day.weekday()]}"))
+
+
+class SanityCheckRecord(Base):
+    """A sanity check SanityBot handled for a project (Orchestra's SanityCheck, saved only when handled)."""
+
+    __tablename__ = "sanity_checks"
+    __table_args__ = (Index("ix_sanity_checks_project_slug", "project_id", "check_slug", "handled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    check_slug: Mapped[str] = mapped_column(String(200))
+    handled_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
