@@ -608,5 +608,7 @@ def dev_command(app: App, port: int | None) -> None:
     run_dev(settings)
 
 
+import bot.cli_api  # noqa: E402, F401 - registers `api-keys`, `webhooks` and `demo` on `main`
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
