@@ -132,3 +132,21 @@ def test_completed_and_paused_work_have_their_sections(
     slack_world.settle()  # project.status_changed refreshes the team's Homes
     home = user.home()
     assert home is not None and "Harbour photo" in section_of(home.text, "In progress")
+
+
+def test_a_reassignment_refreshes_both_the_old_and_the_new_workers_home(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    load_desk(slack_world)
+    ann = slack_world.worker("ann", "writer", workflow="desk")
+    bob = slack_world.worker("bob", "writer", workflow="desk")
+    project = create(slack_world, description="Harbour fire")
+    assign(slack_world, project, "write", ann)
+    old, new = sandbox.as_user("UANN"), sandbox.as_user("UBOB")
+    old.open_home()
+    new.open_home()
+    assert "Harbour fire" in (old.home() or before_none()).text
+    [current] = slack_world.assignments(project, "write")
+    slack_world.run(assignment.reassign_assignment, current.id, bob, actor=ACTOR)
+    slack_world.settle()
+    assert "Harbour fire" not in (old.home() or before_none()).text
+    assert "Harbour fire" in section_of((new.home() or before_none()).text, "In progress")
