@@ -26,6 +26,11 @@ class Action(StrEnum):
     HOME_PAGE = "home.page"
     HOME_PAGE_BACK = "home.page_back"
     HOME_REFRESH = "home.refresh"
+    TASK_TIMER_START = "task.timer_start"
+    TASK_TIMER_STOP = "task.timer_stop"
+    REVIEW_TAKE = "review.take"
+    TIMECARD_WEEK = "timecard.week"
+    FORM_VALUE = "form.value"
 
 
 class Block(StrEnum):
@@ -38,6 +43,18 @@ class Block(StrEnum):
     HOME_ITEM = "home.item"
     HOME_ITEM_ACTIONS = "home.item_actions"
     HOME_NAV = "home.nav"
+    TASK_ACTIONS = "task.actions"
+    TASK_STATUS = "task.status"
+    REVIEW_ACTIONS = "review.actions"
+    RETURN_FEEDBACK = "review.feedback"
+    TIMECARD_NAV = "timecard.nav"
+    TIMECARD_ENTRY = "timecard.entry"
+    TIMECARD_ADD = "timecard.add"
+    ENTRY_DATE = "entry.date"
+    ENTRY_HOURS = "entry.hours"
+    ENTRY_MINUTES = "entry.minutes"
+    ENTRY_DESCRIPTION = "entry.description"
+    ENTRY_TASK = "entry.task"
 
 
 def keyed(block: Block, *parts: object) -> str:

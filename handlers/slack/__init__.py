@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.slack import admin, home, timer
+from handlers.slack import admin, home, reviews, tasks, timecard, timer
 from handlers.slack.services import SlackServices
 
 
@@ -13,3 +13,6 @@ def register_listeners(app: App, services: SlackServices) -> None:
     home.register(app, services)
     admin.register(app, services)
     timer.register(app, services)
+    tasks.register(app, services)
+    reviews.register(app, services)
+    timecard.register(app, services)

@@ -1,0 +1,123 @@
+"""Small pieces every modal listener shares: who clicked, replay keys, running one change in one unit of work."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handlers.slack.guard import NotAnExpert, mark_processed, worker_for
+from handlers.slack.services import SlackServices
+from store.enums import EventSource
+from store.events import Actor
+from store.models import Worker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Refusal(Exception):
+    """Something to tell the person instead of doing what they asked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Replayed(Exception):
+    """The same interaction was already handled (a double click or a redelivery)."""
+
+
+def actor(body: dict[str, Any]) -> Actor:
+    return Actor(body["user"]["id"], EventSource.SLACK)
+
+
+def click_key(body: dict[str, Any]) -> str:
+    """One key per click: the same press delivered twice gives the same key."""
+    action = body["actions"][0]
+    return ":".join(["click", body["user"]["id"], action["action_id"], str(action.get("value", "")),
+                     str(action.get("action_ts", "")), str((body.get("view") or {}).get("hash", ""))])
+
+
+def submission_key(body: dict[str, Any]) -> str:
+    """One key per submission of one version of a view with one set of values."""
+    view = body["view"]
+    state = json.dumps(view.get("state", {}).get("values", {}), sort_keys=True)
+    digest = hashlib.sha256(state.encode()).hexdigest()[:16]
+    return ":".join(["submit", body["user"]["id"], view["id"], str(view.get("hash", "")), digest])
+
+
+def in_one_unit(services: SlackServices, body: dict[str, Any], change: Callable[[Session, Worker], T],
+                key: str | None = None) -> T:
+    """Run `change` for the clicking worker in one unit of work, once per `key`; commit when it returns.
+
+    Raises Refusal (not an expert) and Replayed (key already used); the engine's errors pass through.
+    """
+    with services.database.unit_of_work() as uow:
+        try:
+            worker = worker_for(uow.session, body["user"]["id"])
+        except NotAnExpert as exc:
+            raise Refusal(str(exc)) from exc
+        if key is not None:  # first, so a simultaneous duplicate waits on the key and then fails
+            try:
+                mark_processed(uow.session, key)
+            except IntegrityError as exc:
+                uow.rollback()
+                raise Replayed(key) from exc
+        result = change(uow.session, worker)
+        uow.commit()
+        return result
+
+
+def read_as(services: SlackServices, slack_user_id: str, read: Callable[[Session, Worker], T]) -> T:
+    """Run a query for the clicking worker; Refusal when they are not an expert."""
+    with services.database.read() as session:
+        try:
+            worker = worker_for(session, slack_user_id)
+        except NotAnExpert as exc:
+            raise Refusal(str(exc)) from exc
+        return read(session, worker)
+
+
+def update_view(client: WebClient, view_id: str, view: dict[str, Any], view_hash: str | None = None) -> bool:
+    """views.update; False (logged) when Slack refuses, e.g. the person changed the view meanwhile."""
+    try:
+        if view_hash:
+            client.views_update(view_id=view_id, hash=view_hash, view=view)
+        else:
+            client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.update of %s refused: %s", view_id, exc.response.get("error"))
+        return False
+    return True
+
+
+def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> str | None:
+    """views.open; the new view's id, or None (logged) when the trigger expired."""
+    try:
+        response = client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.open refused: %s", exc.response.get("error"))
+        return None
+    return str(response["view"]["id"])
+
+
+def push_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> str | None:
+    try:
+        response = client.views_push(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.push refused: %s", exc.response.get("error"))
+        return None
+    return str(response["view"]["id"])
+
+
+def task_id_from(body: dict[str, Any]) -> int | None:
+    value = str(body["actions"][0].get("value") or "")
+    return int(value) if value.isdigit() else None
