@@ -58,6 +58,9 @@ class OutboxDispatcher:
         with self.database.unit_of_work() as uow:
             message = outbox.claim(uow.session, message_id)
             if message is None:
+                not_before = outbox.pending_not_before(uow.session, message_id)
+                if not_before is not None and self.scheduler is not None:
+                    self.scheduler.enqueue_at(message_id, not_before)  # woke up early: wait for its time
                 return None
             delivery = _detach(message)
             uow.commit()

@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
@@ -66,11 +66,16 @@ class RQScheduler:
         self.queue = Queue(queue_name, connection=self.connection)
 
     def enqueue(self, message_ids: list[int]) -> None:
-        for message_id in message_ids:
-            self.queue.enqueue(DELIVER_FUNCTION, message_id, retry=Retry(max=3, interval=[1, 5, 15]))
+        # One pipelined round trip for all of a commit's messages (a project creation queues several).
+        self.queue.enqueue_many([
+            Queue.prepare_data(DELIVER_FUNCTION, (message_id,), retry=Retry(max=3, interval=[1, 5, 15]))
+            for message_id in message_ids
+        ])
 
     def enqueue_at(self, message_id: int, when: datetime) -> None:
-        self.queue.enqueue_at(when, DELIVER_FUNCTION, message_id)
+        # RQ's scheduler keeps whole seconds and rounds down: round up so the job never runs before its time.
+        rounded = when.replace(microsecond=0) + timedelta(seconds=1) if when.microsecond else when
+        self.queue.enqueue_at(rounded, DELIVER_FUNCTION, message_id)
 
     def close(self) -> None:
         self.connection.close()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 OutboxNotifier = Callable[[list[int]], None]
 
-OUTBOX_IDS = "tutti.outbox_ids"
+OUTBOX_MESSAGES = "tutti.outbox_messages"
 
 
 def normalise_url(url: str) -> str:
@@ -101,11 +101,13 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit, then tell the outbox dispatcher which messages became deliverable."""
-        outbox_ids = list(self.session.info.pop(OUTBOX_IDS, []))
+        messages = list(self.session.info.pop(OUTBOX_MESSAGES, []))
         self.session.commit()
+        # Messages added inside a savepoint that was rolled back never got an id; they do not exist.
+        outbox_ids = [m.id for m in messages if m.id is not None]
         if outbox_ids and self.database.outbox_notifier is not None:
             self.database.outbox_notifier(outbox_ids)
 
     def rollback(self) -> None:
-        self.session.info.pop(OUTBOX_IDS, None)
+        self.session.info.pop(OUTBOX_MESSAGES, None)
         self.session.rollback()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from store.db import OUTBOX_IDS
+from store.db import OUTBOX_MESSAGES
 from store.enums import OutboxStatus
 from store.models import OutboxMessage
 from store.types import utcnow
@@ -27,7 +27,7 @@ def add_message(
     backoff_seconds: float = 2.0,
     available_at: datetime | None = None,
 ) -> OutboxMessage:
-    """Queue work for after commit; the unit of work hands the new id to the dispatcher."""
+    """Queue work for after commit; the unit of work hands the new ids to the dispatcher once committed."""
     message = OutboxMessage(
         topic=topic,
         payload=payload,
@@ -37,9 +37,8 @@ def add_message(
         backoff_seconds=backoff_seconds,
         available_at=available_at or utcnow(),
     )
-    session.add(message)
-    session.flush()
-    session.info.setdefault(OUTBOX_IDS, []).append(message.id)
+    session.add(message)  # inserted with the rest of the unit of work, batched per table
+    session.info.setdefault(OUTBOX_MESSAGES, []).append(message)
     return message
 
 
@@ -60,6 +59,17 @@ def claim(session: Session, message_id: int, *, now: datetime | None = None) -> 
     if result.rowcount != 1:
         return None
     return session.get(OutboxMessage, message_id, populate_existing=True)
+
+
+def pending_not_before(session: Session, message_id: int, *, now: datetime | None = None) -> datetime | None:
+    """When a pending, unclaimed message becomes due, if that is still in the future."""
+    now = now or utcnow()
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.status is not OutboxStatus.PENDING:
+        return None
+    if message.claimed_until is not None and message.claimed_until > now:
+        return None
+    return message.available_at if message.available_at > now else None
 
 
 def mark_delivered(message: OutboxMessage) -> None:

@@ -89,7 +89,6 @@ def assign_loaded(session: Session, ctx: TaskContext, worker: Worker, *, actor: 
     ctx.task.assignments.append(assignment)
     new_status = TaskStatus.PROCESSING if counter == 0 else TaskStatus.REVIEWING
     old_status = lifecycle.move(ctx.task, TaskAction.ASSIGN, new_status)
-    session.flush()
 
     events.record(session, actor, "task.assigned", project_id=ctx.project.id, task_id=ctx.task.id,
                   before={"status": old_status.value},
@@ -122,7 +121,6 @@ def reassign_assignment(session: Session, assignment_id: int, worker_id: int, *,
 
     old_worker_id = assignment.worker_id
     assignment.worker_id = worker.id
-    session.flush()
     events.record(session, actor, "task.reassigned", project_id=ctx.project.id, task_id=ctx.task.id,
                   before={"worker_id": old_worker_id}, after={"worker_id": worker.id,
                                                              "counter": assignment.assignment_counter})

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import Certification, Step, WorkflowVersion, step_certifications
+from store.models import Certification, Step, Workflow, WorkflowVersion, step_certifications
 from workflows import dotted
 from workflows.definition import StepDef, VersionDef
 
@@ -63,8 +63,12 @@ def version_info_by_id(session: Session, version_id: int) -> VersionInfo:
 
 
 def _build(session: Session, version: WorkflowVersion) -> VersionInfo:
-    definition = VersionDef.from_json(version.definition)
-    code_directory = version.workflow.code_directory
+    stored, code_directory = session.execute(
+        select(WorkflowVersion.definition, Workflow.code_directory)
+        .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+        .where(WorkflowVersion.id == version.id)
+    ).one()
+    definition = VersionDef.from_json(stored)
     rows = session.execute(select(Step.id, Step.slug).where(Step.version_id == version.id)).all()
     step_ids = {slug: step_id for step_id, slug in rows}
     certs = session.execute(

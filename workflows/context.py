@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from store.enums import AssignmentStatus, TaskStatus
 from store.models import Project, Task, TaskAssignment, WorkflowVersion
@@ -37,10 +37,14 @@ def load_task(session: Session, task_id: int, *, lock: bool = False) -> TaskCont
         .join(Project, Project.id == Task.project_id)
         .join(WorkflowVersion, WorkflowVersion.id == Project.workflow_version_id)
         .where(Task.id == task_id)
+        .options(
+            joinedload(Task.assignments).joinedload(TaskAssignment.iterations),
+            defer(WorkflowVersion.definition),  # the catalog holds the parsed definition
+        )
     )
     if lock:
         query = query.with_for_update(of=Task)
-    row = session.execute(query).first()
+    row = session.execute(query).unique().first()
     if row is None:
         raise NotFound(f"Task {task_id} does not exist.")
     task, project, version = row
@@ -52,6 +56,7 @@ def load_project(session: Session, project_id: int, *, lock: bool = False) -> tu
         select(Project, WorkflowVersion)
         .join(WorkflowVersion, WorkflowVersion.id == Project.workflow_version_id)
         .where(Project.id == project_id)
+        .options(defer(WorkflowVersion.definition))
     )
     if lock:
         query = query.with_for_update(of=Project)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from store import events
 from store.enums import ProjectStatus, TaskClass, TaskStatus
@@ -57,6 +57,7 @@ def find_version(session: Session, workflow_slug: str, version_slug: str) -> Wor
         select(WorkflowVersion)
         .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
         .where(Workflow.slug == workflow_slug, WorkflowVersion.slug == version_slug)
+        .options(defer(WorkflowVersion.definition))
     )
     if version is None:
         if session.scalar(select(Workflow.id).where(Workflow.slug == workflow_slug)) is None:
@@ -112,7 +113,7 @@ def create_project(
                   after={"workflow": request.workflow_slug, "version": request.version_slug,
                          "description": request.description, "priority": request.priority})
     emit(session, "project.created", project_id=project.id)
-    create_subsequent_tasks(session, project, info, actor=actor)
+    create_subsequent_tasks(session, project, info, actor=actor, known_statuses={})
     return CreatedProject(project, created=True)
 
 
@@ -130,11 +131,21 @@ def _replay(existing: Project, fingerprint: str | None) -> CreatedProject:
     return CreatedProject(existing, created=False)
 
 
-def create_subsequent_tasks(session: Session, project: Project, info: VersionInfo, *, actor: Actor) -> list[Task]:
-    """Create every task whose creation dependencies are complete; complete the project when nothing is left."""
+def create_subsequent_tasks(
+    session: Session,
+    project: Project,
+    info: VersionInfo,
+    *,
+    actor: Actor,
+    known_statuses: dict[int, TaskStatus] | None = None,
+) -> list[Task]:
+    """Create every task whose creation dependencies are complete; complete the project when nothing is left.
+
+    `known_statuses` ({step id: status}) spares the query when the caller knows them (a new project has none).
+    """
     if project.status is not ProjectStatus.ACTIVE:
         return []
-    statuses: dict[int, TaskStatus] = dict(
+    statuses: dict[int, TaskStatus] = dict(known_statuses) if known_statuses is not None else dict(
         session.execute(select(Task.step_id, Task.status).where(Task.project_id == project.id)).all()
     )
     completed = {info.step_slugs[sid] for sid, status in statuses.items() if status is TaskStatus.COMPLETE}

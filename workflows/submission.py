@@ -176,11 +176,11 @@ def _apply(
     if new_status in (TaskStatus.REVIEWING, TaskStatus.POST_REVIEW_PROCESSING):
         step = 1 if new_status is TaskStatus.REVIEWING else -1
         receiver = by_counter[assignment.assignment_counter + step]
+        session.flush()  # the submitter's assignment stops processing before the receiver's starts (unique index)
         receiver.in_progress_task_data = payload
         receiver.status = AssignmentStatus.PROCESSING
         receiver.iterations.append(Iteration(start_datetime=now))
         next_worker_id = receiver.worker_id
-    session.flush()
 
     events.record(session, actor, f"task.{action.value}", project_id=ctx.project.id, task_id=task.id,
                   before={"status": previous.value, "counter": assignment.assignment_counter},
@@ -211,7 +211,6 @@ def complete_and_skip_task(session: Session, task_id: int, *, actor: Actor, rng:
     previous = lifecycle.move(ctx.task, TaskAction.SKIP, TaskStatus.COMPLETE)
     for assignment in ctx.task.assignments:
         assignment.status = AssignmentStatus.SUBMITTED
-    session.flush()
     events.record(session, actor, "task.skipped", project_id=ctx.project.id, task_id=ctx.task.id,
                   before={"status": previous.value}, after={"status": TaskStatus.COMPLETE.value})
     emit(session, "task.status_changed", project_id=ctx.project.id, task_id=ctx.task.id,

@@ -82,7 +82,7 @@ class Jobs:
         """Run jobs until `done()` and nothing is pending; on RQ, burst only once the next retry is due.
 
         RQ's scheduled-job registry keeps whole seconds, so a burst within the second of a retry's due time can
-        enqueue it early; the engine then drops it until a sweep (see the xfail test below). Waiting for the due
+        enqueue it early; the dispatcher then schedules it again for its time (tested below). Waiting for the due
         time keeps this test about the scheduled path itself.
         """
         deadline = time.monotonic() + timeout
@@ -219,10 +219,6 @@ def test_redis_down_at_commit_delays_a_machine_step_but_does_not_lose_it(
         files.configure_storage(None)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: OutboxDispatcher.deliver() returns None for a message that is pending but not yet due and does not "
-    "schedule it again, so a job that runs early (RQ's scheduled registry rounds due times down to whole seconds) "
-    "leaves the retry waiting for the periodic sweep"))
 def test_a_retry_delivered_before_it_is_due_is_scheduled_again_not_left_for_the_sweep(
     jobs: Jobs, tmp_path: Path
 ) -> None:
