@@ -31,7 +31,17 @@ class TaskContext:
 
 
 def load_task(session: Session, task_id: int, *, lock: bool = False) -> TaskContext:
-    """The task, its project and its version; `lock` takes the task's row lock (PostgreSQL)."""
+    """The task, its project and its version; `lock` takes the project's and then the task's row locks.
+
+    Every change to a project's tasks locks the project row first (as pause and abort do), so changes within one
+    project are serialised: two last tasks completing at once cannot both miss that the project is finished, and a
+    pause cannot slip between a transition's check and its write. SQLite's BEGIN IMMEDIATE already serialises.
+    """
+    if lock and session.get_bind().dialect.name != "sqlite":
+        session.execute(
+            select(Project.id).join(Task, Task.project_id == Project.id).where(Task.id == task_id)
+            .with_for_update(of=Project)
+        )
     query = (
         select(Task, Project, WorkflowVersion)
         .join(Project, Project.id == Task.project_id)

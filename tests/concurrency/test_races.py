@@ -232,3 +232,22 @@ def test_twenty_machines_racing_to_claim_one_step_run_it_once(world: World) -> N
 
 def compute(project_data: dict[str, Any], prerequisites: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     return {"answer": 42}
+
+
+def test_the_last_two_tasks_finishing_at_once_still_complete_the_project(world: World) -> None:
+    from store.enums import ProjectStatus
+
+    world.load("pair", [human("left", review_policy={"policy": "no_review"}),
+                        human("right", review_policy={"policy": "no_review"})])
+    ann, bob = world.worker("ann"), world.worker("bob")
+    for _ in range(5):
+        project = world.create("pair")
+        left, right = world.task_id(project, "left"), world.task_id(project, "right")
+        world.run(assignment.assign_task, left, ann, actor=ACTOR)
+        world.run(assignment.assign_task, right, bob, actor=ACTOR)
+        outcome = race(world, [
+            lambda s, t=left: submission.submit_task(s, t, ann, {"side": "left"}, actor=ACTOR),
+            lambda s, t=right: submission.submit_task(s, t, bob, {"side": "right"}, actor=ACTOR),
+        ])
+        assert not outcome.crashes and not outcome.integrity_errors and len(outcome.wins) == 2
+        assert world.project_status(project) is ProjectStatus.COMPLETED
