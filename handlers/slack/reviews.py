@@ -22,7 +22,7 @@ from handlers.slack.interaction import (
     update_view,
 )
 from handlers.slack.services import SlackServices
-from store.enums import TaskStatus
+from store.enums import AssignmentStatus, IterationStatus, TaskStatus
 from store.models import Worker
 from views.ids import Action, Block, Callback
 from views.review_modal import decided_modal, return_modal, review_modal
@@ -44,6 +44,12 @@ def _decision_refusal(exc: TuttiError) -> str:
     if isinstance(exc, TaskAssignmentError):
         return "Only the reviewer assigned to this task can accept or return it."
     return exc.message
+
+
+def _accepted_by_me(sheet: Worksheet) -> bool:
+    mine = [r for r in sheet.rounds if r.counter == sheet.my_counter]
+    return (sheet.my_status is AssignmentStatus.SUBMITTED and bool(sheet.my_counter) and bool(mine)
+            and mine[-1].status is IterationStatus.REQUESTED_REVIEW)
 
 
 class ReviewListeners:
@@ -72,9 +78,12 @@ class ReviewListeners:
         open_view(client, body["trigger_id"], view)
 
     def _after(self, client: WebClient, body: dict[str, Any], task_id: int, status_line: str) -> None:
+        """Redraw the modal after a press; someone no longer involved sees only what happened."""
         view = body.get("view") or {}
         try:
-            new = self._view_for(self._sheet(body["user"]["id"], task_id), status_line)
+            sheet = self._sheet(body["user"]["id"], task_id)
+            new = (self._view_for(sheet, status_line) if sheet.is_involved or sheet.can_take_review
+                   else decided_modal(sheet.step.name, status_line))
         except (Refusal, TuttiError) as exc:
             new = notice_modal("Tutti", exc.message)
         update_view(client, view["id"], new)
@@ -94,7 +103,13 @@ class ReviewListeners:
             line = ":mag: You are now reviewing this task."
         except Replayed:
             return
-        except (Refusal, TuttiError) as exc:
+        except Refusal as exc:
+            line = f":warning: {exc.message}"
+        except (TaskAssignmentError, TaskStatusError) as exc:
+            taken = "incompatible" in exc.message or "incorrect state" in exc.message
+            line = (":warning: Could not take this review: someone else took it first." if taken
+                    else f":warning: Could not take this review: {exc.message}")
+        except TuttiError as exc:
             line = f":warning: Could not take this review: {exc.message}"
         self._after(client, body, task_id, line)
 
@@ -116,8 +131,11 @@ class ReviewListeners:
             self._after(client, body, task_id, f":warning: {exc.message}")
             return
         except TuttiError as exc:
-            self._after(client, body, task_id, f":warning: {_decision_refusal(exc)}")
-            return
+            sheet = self._sheet(body["user"]["id"], task_id)
+            if not _accepted_by_me(sheet):
+                self._after(client, body, task_id, f":warning: {_decision_refusal(exc)}")
+                return
+            status = sheet.status  # a second press of my own Accept: show the same outcome as the first
         sheet = self._sheet(body["user"]["id"], task_id)
         text = f":white_check_mark: *Accepted.* {_AFTER_ACCEPT.get(status, f'The task is now {status.display}.')}"
         update_view(client, body["view"]["id"], decided_modal(sheet.step.name, text))
