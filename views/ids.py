@@ -30,6 +30,7 @@ class Action(StrEnum):
     TASK_TIMER_STOP = "task.timer_stop"
     REVIEW_TAKE = "review.take"
     TIMECARD_WEEK = "timecard.week"
+    TIMECARD_WEEK_BACK = "timecard.week_back"
     FORM_VALUE = "form.value"
 
 

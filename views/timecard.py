@@ -34,7 +34,7 @@ def timecard_modal(week: Week, *, status_line: str | None = None) -> dict[str, A
         context(f"Total: {duration(week.total_seconds)} in {len(week.entries)} "
                 f"entr{'ies' if len(week.entries) != 1 else 'y'}"),
         {"type": "actions", "block_id": Block.TIMECARD_NAV.value, "elements": [
-            _button("Previous week", Action.TIMECARD_WEEK, (week.monday - timedelta(days=7)).isoformat()),
+            _button("Previous week", Action.TIMECARD_WEEK_BACK, (week.monday - timedelta(days=7)).isoformat()),
             _button("Next week", Action.TIMECARD_WEEK, (week.monday + timedelta(days=7)).isoformat()),
             _button("Add entry", Action.TIMECARD_ADD, week.monday.isoformat(), "primary"),
         ]},

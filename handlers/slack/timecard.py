@@ -199,6 +199,7 @@ def register(app: App, services: SlackServices) -> None:
     listeners = TimecardListeners(services)
     app.action(Action.TIMECARD_OPEN)(listeners.open)
     app.action(Action.TIMECARD_WEEK)(listeners.week)
+    app.action(Action.TIMECARD_WEEK_BACK)(listeners.week)
     app.action(Action.TIMECARD_ADD)(listeners.add)
     app.action(Action.TIMECARD_EDIT)(listeners.edit)
     app.action(Action.TIMECARD_DELETE)(listeners.delete)
