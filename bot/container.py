@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from functools import cached_property
 
 from slack_sdk import WebClient
@@ -14,14 +15,20 @@ from jobs.fanout import event_fanout_handler
 from jobs.home_refresh import SUBSCRIPTIONS as HOME_SUBSCRIPTIONS
 from jobs.home_refresh import HomeRefresh
 from jobs.machine_steps import machine_step_handler
+from jobs.rate_limit import InMemoryRateLimiter, RateLimitedClient, RateLimiter, RedisRateLimiter
+from jobs.sanity import SUBSCRIPTIONS as SANITY_SUBSCRIPTIONS
+from jobs.sanity import SanityDelivery, run_sanity_checks
 from jobs.scheduling import InProcessScheduler, RQScheduler
 from jobs.slack_delivery import SUBSCRIPTIONS as SLACK_SUBSCRIPTIONS
 from jobs.slack_delivery import SlackDelivery
+from jobs.staffing import SUBSCRIPTIONS as STAFFING_SUBSCRIPTIONS
+from jobs.staffing import StaffingDelivery, StaffingRounds
 from jobs.webhooks import SUBSCRIPTIONS as WEBHOOK_SUBSCRIPTIONS
 from jobs.webhooks import static_webhooks, webhook_handlers
 from store.db import Database
 from workflows import files
 from workflows.outbox_events import EVENT_TOPIC, MACHINE_TOPIC
+from workflows.staffing import StaffingConfig
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +59,31 @@ class Tutti:
         """The one way Tutti reaches Slack (or the sandbox, whose URL the settings give)."""
         return WebClient(token=self.settings.slack_bot_token, base_url=self.settings.slack_api_url, timeout=10)
 
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        """Slack rate limits kept by delivery jobs: shared through Redis when there is one, else per process."""
+        if self.settings.redis_url:
+            return RedisRateLimiter(self.settings.redis_url)
+        return InMemoryRateLimiter()
+
+    @cached_property
+    def delivery_slack_client(self) -> WebClient:
+        """The client delivery jobs use: the same Slack, but a burst waits for its turn instead of tripping 429s."""
+        return RateLimitedClient(self.rate_limiter, token=self.settings.slack_bot_token,
+                                 base_url=self.settings.slack_api_url, timeout=10,
+                                 rate_scale=self.settings.slack_rate_scale)
+
     def handlers(self) -> dict[str, Handler]:
         handlers: dict[str, Handler] = {
             MACHINE_TOPIC: machine_step_handler(self.database),
             EVENT_TOPIC: event_fanout_handler(self.database, self.subscriptions()),
         }
         if self.settings.slack_enabled:
-            handlers.update(SlackDelivery(self.database, self.slack_client).handlers())
-            handlers.update(HomeRefresh(self.database, self.slack_client).handlers())
+            client = self.delivery_slack_client
+            handlers.update(SlackDelivery(self.database, client).handlers())
+            handlers.update(HomeRefresh(self.database, client).handlers())
+            handlers.update(StaffingDelivery(self.database, client, self.settings.staffbot_channel_id).handlers())
+            handlers.update(SanityDelivery(self.database, client).handlers())
         # --- client API: outgoing webhooks (jobs/webhooks.py) ---
         handlers.update(webhook_handlers(self.database,
                                          static_webhooks(self.settings.api_keys, self.settings.api_webhooks)))
@@ -69,7 +93,8 @@ class Tutti:
         """Which delivery topics receive each domain event (Slack notices and webhooks subscribe here)."""
         subscriptions: dict[str, list[str]] = {}
         if self.settings.slack_enabled:
-            for event, topics in [*SLACK_SUBSCRIPTIONS.items(), *HOME_SUBSCRIPTIONS.items()]:
+            for event, topics in [*SLACK_SUBSCRIPTIONS.items(), *HOME_SUBSCRIPTIONS.items(),
+                                  *STAFFING_SUBSCRIPTIONS.items(), *SANITY_SUBSCRIPTIONS.items()]:
                 subscriptions.setdefault(event, []).extend(topics)
         # --- client API: outgoing webhooks (jobs/webhooks.py) ---
         for event, topics in WEBHOOK_SUBSCRIPTIONS.items():
@@ -82,6 +107,39 @@ class Tutti:
                 self.scheduler.enqueue(message_ids)
             except Exception:  # Redis down: the rows are committed; the periodic sweep delivers them later
                 log.exception("could not enqueue outbox messages %s; the sweep will retry", message_ids)
+
+    @cached_property
+    def staffing_config(self) -> StaffingConfig:
+        s = self.settings
+        return StaffingConfig(batch_size=s.staffbot_batch_size, batch_seconds=s.staffbot_batch_seconds,
+                              reminder_seconds=s.staffbot_reminder_seconds,
+                              unstaffed_after_seconds=s.staffbot_unstaffed_after_seconds,
+                              warning_seconds=s.staffbot_warning_seconds,
+                              max_autostaff_tasks_per_day=s.staffbot_max_tasks_per_day,
+                              enforce_no_new_tasks_during_review=s.enforce_no_new_tasks_during_review)
+
+    @cached_property
+    def staffing_rounds(self) -> StaffingRounds:
+        """StaffBot's periodic rounds (batches, reminders, unstaffed warnings)."""
+        return StaffingRounds(self.database, self.staffing_config,
+                              staffing_channel_id=self.settings.staffbot_channel_id)
+
+    def run_sanity_checks(self) -> int:
+        """SanityBot's periodic run."""
+        return run_sanity_checks(self.database)
+
+    def start_periodic(self) -> None:
+        """StaffBot and SanityBot on timers in this process (`make dev`; deployments use `rq cron`)."""
+        def loop(name: str, seconds: float, fn: Callable[[], object]) -> None:
+            while not self._stop.wait(seconds):
+                try:
+                    fn()
+                except Exception:
+                    log.exception("periodic job %s failed", name)
+
+        for name, seconds, fn in (("staffbot", self.settings.staffbot_tick_seconds, self.staffing_rounds.run),
+                                  ("sanitybot", self.settings.sanity_seconds, self.run_sanity_checks)):
+            threading.Thread(target=loop, args=(name, seconds, fn), name=f"tutti-{name}", daemon=True).start()
 
     def start_sweeper(self) -> None:
         """Periodically deliver whatever is due (in-process stand-in for the clock process)."""
@@ -97,6 +155,8 @@ class Tutti:
 
     def close(self) -> None:
         self._stop.set()
+        if "rate_limiter" in self.__dict__ and isinstance(self.rate_limiter, RedisRateLimiter):
+            self.rate_limiter.close()
         if self.scheduler is not None:
             self.scheduler.close()
         self.database.dispose()

@@ -2,7 +2,11 @@
 
 from rq import cron
 
-from bot.job_entry import sweep_outbox
+from bot.job_entry import run_sanity_checks, run_staffing_rounds, sweep_outbox
 from bot.processes import SWEEP_INTERVAL
+from bot.settings import Settings
 
-cron.register(sweep_outbox, queue_name="tutti", interval=int(SWEEP_INTERVAL.total_seconds()))
+_settings = Settings.from_env()
+cron.register(sweep_outbox, queue_name=_settings.queue_name, interval=int(SWEEP_INTERVAL.total_seconds()))
+cron.register(run_staffing_rounds, queue_name=_settings.queue_name, interval=int(_settings.staffbot_tick_seconds))
+cron.register(run_sanity_checks, queue_name=_settings.queue_name, interval=int(_settings.sanity_seconds))

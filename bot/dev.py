@@ -57,6 +57,7 @@ def run_dev(settings: Settings) -> None:
     tutti = Tutti(settings, in_process_jobs=True)
     prepare(tutti)
     tutti.start_sweeper()
+    tutti.start_periodic()  # StaffBot rounds and SanityBot, as `rq cron` runs them in a deployment
     if settings.slack_app_token:
         from bot.slack_app import run_socket_mode
 

@@ -33,3 +33,13 @@ def deliver_outbox_message(message_id: int) -> str | None:
 
 def sweep_outbox() -> int:
     return instance().dispatcher.sweep()
+
+
+def run_staffing_rounds() -> dict[str, int]:
+    """StaffBot: due batches of offers, reminders, unstaffed warnings (idempotent; safe to overlap)."""
+    return instance().staffing_rounds.run()
+
+
+def run_sanity_checks() -> int:
+    """SanityBot: every active or paused project's checks (idempotent; safe to overlap)."""
+    return instance().run_sanity_checks()

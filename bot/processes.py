@@ -51,9 +51,13 @@ def run_cron(settings: Settings) -> None:
         scheduler = CronScheduler(connection=Redis.from_url(settings.redis_url))
         scheduler.register(job_entry.sweep_outbox, settings.queue_name,
                            interval=int(SWEEP_INTERVAL.total_seconds()))
+        scheduler.register(job_entry.run_staffing_rounds, settings.queue_name,
+                           interval=int(settings.staffbot_tick_seconds))
+        scheduler.register(job_entry.run_sanity_checks, settings.queue_name, interval=int(settings.sanity_seconds))
         scheduler.start()
         return
     tutti = Tutti(settings, in_process_jobs=True)
+    tutti.start_periodic()
     stop = _stop_event()
     try:
         while not stop.wait(SWEEP_INTERVAL.total_seconds()):

@@ -32,6 +32,18 @@ class Settings:
     # from TUTTI_API_WEBHOOKS; kept out of repr so printing the settings never shows a secret.
     api_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     api_webhooks: tuple[tuple[str, str, str | None], ...] = field(default=(), repr=False)
+    # StaffBot and SanityBot (jobs/staffing.py, jobs/sanity.py): batches of offers, reminders, warnings, checks.
+    staffbot_batch_size: int = 5
+    staffbot_batch_seconds: float = 120.0
+    staffbot_reminder_seconds: float = 4 * 3600.0
+    staffbot_unstaffed_after_seconds: float = 1800.0
+    staffbot_warning_seconds: float = 3600.0
+    staffbot_channel_id: str | None = None
+    staffbot_max_tasks_per_day: int = 4
+    enforce_no_new_tasks_during_review: bool = True
+    staffbot_tick_seconds: float = 30.0
+    sanity_seconds: float = 300.0
+    slack_rate_scale: float = 1.0  # multiplies the rate limits jobs keep to (only a sandbox warrants more than 1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +67,21 @@ class Settings:
             sweep_seconds=float(env.get("TUTTI_SWEEP_SECONDS") or defaults.sweep_seconds),
             api_keys=parse_api_keys(env.get("TUTTI_API_KEYS") or ""),
             api_webhooks=parse_api_webhooks(env.get("TUTTI_API_WEBHOOKS") or ""),
+            staffbot_batch_size=int(env.get("STAFFBOT_BATCH_SIZE") or defaults.staffbot_batch_size),
+            staffbot_batch_seconds=float(env.get("STAFFBOT_BATCH_SECONDS") or defaults.staffbot_batch_seconds),
+            staffbot_reminder_seconds=float(env.get("STAFFBOT_REMINDER_SECONDS")
+                                            or defaults.staffbot_reminder_seconds),
+            staffbot_unstaffed_after_seconds=float(env.get("STAFFBOT_UNSTAFFED_AFTER_SECONDS")
+                                                   or defaults.staffbot_unstaffed_after_seconds),
+            staffbot_warning_seconds=float(env.get("STAFFBOT_WARNING_SECONDS") or defaults.staffbot_warning_seconds),
+            staffbot_channel_id=env.get("STAFFBOT_CHANNEL_ID") or None,
+            staffbot_max_tasks_per_day=int(env.get("STAFFBOT_MAX_TASKS_PER_DAY")
+                                           or defaults.staffbot_max_tasks_per_day),
+            enforce_no_new_tasks_during_review=(env.get("TUTTI_ENFORCE_NO_NEW_TASKS_DURING_REVIEW") or "1").lower()
+            not in ("0", "false", "no", "off"),
+            staffbot_tick_seconds=float(env.get("STAFFBOT_TICK_SECONDS") or defaults.staffbot_tick_seconds),
+            sanity_seconds=float(env.get("SANITYBOT_SECONDS") or defaults.sanity_seconds),
+            slack_rate_scale=float(env.get("SLACK_RATE_SCALE") or defaults.slack_rate_scale),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -26,6 +26,9 @@ class Action(StrEnum):
     HOME_PAGE = "home.page"
     HOME_PAGE_BACK = "home.page_back"
     HOME_REFRESH = "home.refresh"
+    STAFFING_ACCEPT = "staffing.accept"
+    STAFFING_DECLINE = "staffing.decline"
+    AVAILABILITY_OPEN = "availability.open"
     TASK_TIMER_START = "task.timer_start"
     TASK_TIMER_STOP = "task.timer_stop"
     REVIEW_TAKE = "review.take"
@@ -73,12 +76,14 @@ class Callback(StrEnum):
     TIMECARD = "timecard.modal"
     TIME_ENTRY = "timecard.entry_modal"
     NOTICE = "notice.modal"
+    AVAILABILITY = "availability.modal"
 
 
 class Command(StrEnum):
     """Slash commands."""
 
     TUTTI = "/tutti"
+    STAFFBOT = "/staffbot"
 
 
 class Event(StrEnum):

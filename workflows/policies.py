@@ -113,7 +113,11 @@ def previously_completed_steps(context: PolicyContext, related_steps: list[str] 
 
 
 def staffbot_autoassign(context: PolicyContext, **kwargs: Any) -> None:
-    """Ask StaffBot to staff the task. Until StaffBot exists the task waits, as with anyone_certified."""
+    """Ask StaffBot to staff the counter the task needs now (0 at creation, the next review when pending review)."""
+    from store.enums import StaffingCause
+    from workflows.staffing import staff_loaded
+
+    staff_loaded(context.session, context.task, actor=context.actor, cause=StaffingCause.TASK_POLICY)
 
 
 # --- creation policies ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.slack import admin, home, reviews, tasks, timecard, timer
+from handlers.slack import admin, home, reviews, staffbot, tasks, timecard, timer
 from handlers.slack.services import SlackServices
 
 
@@ -16,3 +16,4 @@ def register_listeners(app: App, services: SlackServices) -> None:
     tasks.register(app, services)
     reviews.register(app, services)
     timecard.register(app, services)
+    staffbot.register(app, services)
