@@ -23,6 +23,7 @@ MAX_IMAGES = 10
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 TRUNCATED = "…"
+CHAR_BUDGET = 90_000  # JSON per group of blocks, so a whole view stays under Slack's 250 kB
 CHECKBOX_VALUE = "yes"
 
 
@@ -114,14 +115,21 @@ def show_blocks(shown: Iterable[tuple[str, str, Any]], budget: int) -> list[dict
     return fit(blocks, budget)
 
 
-def fit(blocks: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
-    """`blocks` cut to `budget`, with a note in place of what did not fit."""
+def fit(blocks: list[dict[str, Any]], budget: int, max_chars: int = CHAR_BUDGET) -> list[dict[str, Any]]:
+    """`blocks` cut to `budget` blocks and about `max_chars` of JSON, with a note in place of what did not fit."""
     if budget <= 0:
         return []
-    if len(blocks) <= budget:
+    kept, used = 0, 0
+    for block in blocks:
+        used += len(json.dumps(block))
+        if used > max_chars:
+            break
+        kept += 1
+    if kept == len(blocks) and kept <= budget:
         return blocks
-    left_out = len(blocks) - budget + 1
-    return [*blocks[: budget - 1], context(f"_{left_out} more item{'s' if left_out != 1 else ''} not shown here._")]
+    kept = min(kept, budget - 1)
+    left_out = len(blocks) - kept
+    return [*blocks[:kept], context(f"_{left_out} more item{'s' if left_out != 1 else ''} not shown here._")]
 
 
 def _show_item(label: str, kind: str, value: Any) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from store.enums import TaskStatus
 from tests.slack.conftest import ServedTutti, SlackWorld
 from tests.slack.test_task_modal import assign, journalism_with_planning_done, open_task, worker_id
 from tests.support.world import ACTOR
-from workflows import submission
+from workflows import assignment, submission
 
 
 def reporting_submitted(world: SlackWorld) -> tuple[int, int]:
@@ -47,9 +47,6 @@ def test_a_reviewer_takes_the_review_and_accepts_it(
 def test_returning_needs_feedback_and_the_fix_goes_back_to_the_same_reviewer_with_the_history(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
     project, task = reporting_submitted(slack_world)
-    slack_world.run(lambda s: None)
-    from workflows import assignment
-
     slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
     robin = sandbox.as_user("UJREPORT02")
     open_review(robin)
@@ -145,8 +142,6 @@ def test_two_reviewers_at_once_have_one_effect_and_the_other_is_told(
 def test_a_double_clicked_accept_has_one_effect(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
     project, task = reporting_submitted(slack_world)
-    from workflows import assignment
-
     slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
     robin = sandbox.as_user("UJREPORT02")
     open_review(robin)
