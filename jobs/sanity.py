@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from slack_sdk import WebClient
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 SUBSCRIPTIONS: dict[str, list[str]] = {"sanity.alert": ["slack.sanity_alert"]}
 
 
-def run_sanity_checks(database: Database) -> int:
+def run_sanity_checks(database: Database, now: datetime | None = None) -> int:
     """Check every active or paused project, one transaction each (the project's row lock makes two runs at
     once handle a check once); how many checks were handled."""
     with database.read() as session:
@@ -27,7 +28,7 @@ def run_sanity_checks(database: Database) -> int:
     for project_id in project_ids:
         try:
             with database.unit_of_work() as uow:
-                handled += len(sanity.check_project(uow.session, project_id))
+                handled += len(sanity.check_project(uow.session, project_id, now=now))
                 uow.commit()
         except Exception:  # a broken check function must not silence the other projects' checks
             log.exception("sanity checks of project %s failed", project_id)

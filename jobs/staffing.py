@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -48,19 +49,20 @@ class StaffingRounds:
         self.staffing_channel_id = staffing_channel_id
         self.rng = rng
 
-    def run(self) -> dict[str, int]:
+    def run(self, now: datetime | None = None) -> dict[str, int]:
         """All three rounds; the counts of what each did."""
-        return {"batches": self.run_batches(), "reminded": self.send_reminders(), "warned": self.warn_unstaffed()}
+        return {"batches": self.run_batches(now), "reminded": self.send_reminders(now),
+                "warned": self.warn_unstaffed(now)}
 
-    def run_batches(self) -> int:
+    def run_batches(self, now: datetime | None = None) -> int:
         """Offer (or auto-staff) every request whose next batch is due; each in its own transaction."""
         with self.database.read() as session:
-            request_ids = staffing.due_request_ids(session, self.config)
+            request_ids = staffing.due_request_ids(session, self.config, now=now)
         done = 0
         for request_id in request_ids:
             try:
                 with self.database.unit_of_work() as uow:
-                    result = staffing.run_batch(uow.session, request_id, self.config, self.rng)
+                    result = staffing.run_batch(uow.session, request_id, self.config, self.rng, now=now)
                     uow.commit()
             except Exception:  # one broken request (a failing hours function...) must not stop the others
                 log.exception("staffing round for request %s failed", request_id)
@@ -68,17 +70,17 @@ class StaffingRounds:
             done += result is not None
         return done
 
-    def send_reminders(self) -> int:
+    def send_reminders(self, now: datetime | None = None) -> int:
         with self.database.unit_of_work() as uow:
-            reminded = staffing.remind_experts(uow.session, self.config)
+            reminded = staffing.remind_experts(uow.session, self.config, now=now)
             uow.commit()
         return len(reminded)
 
-    def warn_unstaffed(self) -> int:
+    def warn_unstaffed(self, now: datetime | None = None) -> int:
         if not self.staffing_channel_id:
             return 0  # nowhere to warn; the requests stay unwarned until a channel is configured
         with self.database.unit_of_work() as uow:
-            found = staffing.warn_unstaffed(uow.session, self.config)
+            found = staffing.warn_unstaffed(uow.session, self.config, now=now, destination=self.staffing_channel_id)
             uow.commit()
         return len(found)
 
@@ -122,10 +124,11 @@ class StaffingDelivery:
         self._post(self._project_channel(delivery), messages.channel_notice(str(delivery.payload["text"])))
 
     def unstaffed_warning(self, delivery: Delivery) -> None:
-        if not self.staffing_channel_id:
+        channel = delivery.payload.get("destination") or self.staffing_channel_id
+        if not channel:
             log.warning("unstaffed warning dropped: no STAFFBOT_CHANNEL_ID configured")
             return
-        self._post(self.staffing_channel_id,
+        self._post(channel,
                    messages.unstaffed_warning(str(delivery.payload["step"]), list(delivery.payload["lines"])))
 
     # --- DMs ------------------------------------------------------------------------------------------

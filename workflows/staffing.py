@@ -687,8 +687,12 @@ class UnstaffedTask:
     requested_at: datetime
 
 
-def warn_unstaffed(session: Session, config: StaffingConfig, *, now: datetime | None = None) -> list[UnstaffedTask]:
-    """Tasks whose offers found nobody for `unstaffed_after_seconds`; each warned at most once per interval."""
+def warn_unstaffed(session: Session, config: StaffingConfig, *, now: datetime | None = None,
+                   destination: str | None = None) -> list[UnstaffedTask]:
+    """Tasks whose offers found nobody for `unstaffed_after_seconds`; each warned at most once per interval.
+
+    One message per step goes to `destination` (the staffing team's channel), through the outbox.
+    """
     now = now or utcnow()
     cutoff = now - timedelta(seconds=config.unstaffed_after_seconds)
     repeat = now - timedelta(seconds=config.warning_seconds)
@@ -722,5 +726,6 @@ def warn_unstaffed(session: Session, config: StaffingConfig, *, now: datetime | 
         lines = [f"No winner request for task {i.task_id} - {i.step_name}"
                  f"{' [Review]' if i.counter else ''} (project {i.project_id}: {i.project_description})! "
                  f"Created at {i.requested_at:%Y-%m-%d %H:%M} UTC." for i in items]
-        outbox.add_message(session, EVENT_TOPIC, {"event": "staffing.unstaffed", "step": step_name, "lines": lines})
+        outbox.add_message(session, EVENT_TOPIC, {"event": "staffing.unstaffed", "step": step_name, "lines": lines,
+                                                  "destination": destination})
     return found
