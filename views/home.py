@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 from store.enums import Role
 from store.types import utcnow
 from views.ids import Action, Block, Callback, keyed
+from views.staffing import available_offers_blocks
 from workflows.dashboard import Dashboard, DashboardItem, OpenAs, Qualification, RunningTimer, Section
 
 MAX_BLOCKS = 100
@@ -31,6 +32,7 @@ MAX_QUALIFICATIONS = 12
 NAV_BLOCKS = 2
 FEEDBACK_CHARS = 600
 DESCRIPTION_CHARS = 150
+MAX_OFFERS = 5
 
 SECTION_TITLES = {
     Section.RETURNED: "Returned to you",
@@ -91,6 +93,7 @@ def home_view(dashboard: Dashboard, page: int = 0, notice: str | None = None,
         return View(type="home", blocks=head).to_dict()
     head.extend(_timer_blocks(dashboard.timer, now))
     head.extend(_get_task_blocks(dashboard))
+    head.extend(available_offers_blocks(list(dashboard.offers), limit=MAX_OFFERS))  # StaffBot (views/staffing.py)
     budget = MAX_BLOCKS - len(head) - NAV_BLOCKS
     pages = paginate(dashboard.items, budget, timer_running=dashboard.timer is not None)
     current = pages[max(0, min(page, len(pages) - 1))]

@@ -129,12 +129,12 @@ def available_offers_blocks(offers: list[AvailableOffer], limit: int = 10) -> li
     """An "Available tasks" section for the Home tab: each open offer with Accept/Decline (2 blocks each)."""
     blocks: list[Any] = [DividerBlock(), HeaderBlock(text="Available tasks")]
     if not offers:
-        blocks.append(ContextBlock(elements=[_md("No open offers right now. StaffBot DMs you when there is one.")]))
+        blocks.append(SectionBlock(text=_md("No open offers right now. StaffBot DMs you when there is one.")))
     for offer in offers[:limit]:
         blocks.append(SectionBlock(text=_md(f"{_task_label(offer)}\n{_project_label(offer)}"[:3000])))
         blocks.append(offer_buttons(offer.inquiry_id))
     if len(offers) > limit:
-        blocks.append(ContextBlock(elements=[_md(f"…and {len(offers) - limit} more in your DMs.")]))
+        blocks.append(SectionBlock(text=_md(f"…and {len(offers) - limit} more in your DMs.")))
     blocks.append(ActionsBlock(elements=[availability_button()]))
     return [b.to_dict() for b in blocks]
 

@@ -27,6 +27,7 @@ from store.models import (
     step_certifications,
 )
 from workflows.next_task import available_tasks, not_on_task, qualified, status_for, without_certifications
+from workflows.staffing import AvailableOffer, available_offers
 
 RECENTLY_COMPLETED = 10
 AVAILABLE_REVIEWS = 50
@@ -91,6 +92,7 @@ class Dashboard:
     qualifications: tuple[Qualification, ...] = ()
     timer: RunningTimer | None = None
     more_reviews: bool = False  # more reviews are available than listed
+    offers: tuple[AvailableOffer, ...] = ()  # StaffBot's open offers to this expert ("Available tasks")
 
     @property
     def is_expert(self) -> bool:
@@ -126,7 +128,8 @@ def dashboard_for(session: Session, slack_user_id: str) -> Dashboard:
         items = _drop_last_review(items)
     items.extend(_completed(session, worker.id))
     return Dashboard(slack_user_id, worker.id, worker.full_name, tuple(items),
-                     tuple(qualifications(session, worker.id)), timer, more_reviews)
+                     tuple(qualifications(session, worker.id)), timer, more_reviews,
+                     tuple(available_offers(session, worker.id)))
 
 
 def _project_label(project_id: int, description: str | None) -> str:

@@ -338,3 +338,33 @@ def test_available_offers_list_open_unanswered_offers(slack_world: SlackWorld, s
     slack_world.settle()
     sandbox.as_user("UJREPORT01").click("Decline", within=offer(sandbox, "UJREPORT01", task))
     assert slack_world.read(staffing.available_offers, reporter1) == []
+
+
+def test_home_lists_available_tasks_and_edits_availability(slack_world: SlackWorld, served: ServedTutti,
+                                                            sandbox: Sandbox) -> None:
+    project, task = reporting_task(slack_world)
+    staff(sandbox, f"staff {task}")
+    rounds(slack_world, batch_size=5).run_batches()
+    slack_world.settle()
+    reporter = sandbox.as_user("UJREPORT01")
+    reporter.open_home()
+    home = reporter.home()
+    assert home is not None and "Available tasks" in home.text and f"*Reporting* (task {task})" in home.text
+    reporter.click("Accept", within="home")
+    assert slack_world.assignments(project, "reporting")[0].worker.username == "journalism-reporter-1"
+    slack_world.settle()
+    assert "has been taken by" in offer(sandbox, "UJREPORT02", task).text
+
+    reporter.click("Set my availability", within="home")
+    modal = reporter.wait_for_modal("Your availability")
+    today = utcnow().date()
+    label = next(line for line in modal.text.splitlines() if line.startswith("This week") and f"{today:%d %b}" in line)
+    reporter.fill(label, "6.5")
+    reporter.fill("Auto-staff me up to (hours a day, 0 = never)", "4")
+    reporter.submit()
+    saved = slack_world.read(availability.availability_for, worker_id(slack_world, "journalism-reporter-1"))
+    assert saved.weeks[0].hours[today.weekday()] == 6.5 and saved.max_autostaff_hours_per_day == 4.0
+    reporter.click("Set my availability", within="home")
+    reporter.fill("Auto-staff me up to (hours a day, 0 = never)", "30")
+    reporter.submit()
+    assert "Between 0 and 24" in " ".join(reporter.wait_for_modal("Your availability").errors.values())
