@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
@@ -19,7 +20,15 @@ from views import notices
 from views.notices import Notice
 from workflows.assignment import has_open_work
 from workflows.projects import record_project_channel
-from workflows.read_models import PersonRef, ProjectSummary, admins, project_summary, task_summary, worker_ref
+from workflows.read_models import (
+    PersonRef,
+    ProjectSummary,
+    TaskSummary,
+    admins,
+    project_summary,
+    task_summary,
+    worker_ref,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +74,15 @@ class SlackDelivery:
         if project.slack_channel_id is None:
             raise RetryLater(f"project {project.id} has no channel yet", delay=min(30.0, 1.0 * delivery.attempt))
         return project
+
+    def _task_at_event(self, delivery: Delivery) -> tuple[TaskSummary, PersonRef | None]:
+        """The task as the event saw it: later changes must not rewrite what this message says happened."""
+        payload = delivery.payload
+        task: TaskSummary = self._read(task_summary, int(payload["task_id"]))
+        worker_id, submitter_id = payload.get("worker_id"), payload.get("submitter_id")
+        current = self._read(worker_ref, int(worker_id)) if worker_id else None
+        submitter = self._read(worker_ref, int(submitter_id)) if submitter_id else None
+        return replace(task, status=TaskStatus(payload["status"]), current=current), submitter
 
     def _post(self, channel: str, notice: Notice) -> None:
         call(self.client, "chat.postMessage", channel=channel, text=notice.text, blocks=notice.blocks,
@@ -117,16 +135,16 @@ class SlackDelivery:
 
     def task_notice(self, delivery: Delivery) -> None:
         project = self._channel(delivery)
-        task = self._read(task_summary, int(delivery.payload["task_id"]))
+        task, submitter = self._task_at_event(delivery)
         notice = notices.task_status_notice(task, TaskStatus(delivery.payload["previous_status"]),
-                                            delivery.payload.get("action"))
+                                            delivery.payload.get("action"), submitter)
         if notice is not None:
             self._post(project.slack_channel_id or "", notice)
 
     def task_dm(self, delivery: Delivery) -> None:
         """DM the people a change needs: assigned, returned, ready for re-review, complete."""
-        task = self._read(task_summary, int(delivery.payload["task_id"]))
-        status = TaskStatus(delivery.payload["status"])
+        task, _ = self._task_at_event(delivery)
+        status = task.status
         previous = TaskStatus(delivery.payload["previous_status"])
         recipients: list[PersonRef] = []
         notice: Notice | None = None

@@ -155,6 +155,9 @@ class Sandbox:
         """Fault injection (rate_limit, fail, delay, duplicate_next, sign_with_wrong_secret)."""
         return self.running.slack.faults
 
+    #: Whether open_home() should wait for the app to publish Home (the product does; some test apps don't).
+    expects_home_publish: bool = False
+
     def reset(self, seed_samples: bool = True) -> None:
         """A fresh workspace (admin and, by default, the sample workers)."""
         self.running.slack.reset()
@@ -308,9 +311,26 @@ class UserSession:
 
     # -- Home and modals -----------------------------------------------------------------
 
-    def open_home(self) -> Outcome:
-        """Open the app's Home tab (the app gets app_home_opened)."""
-        return self._done(self.sandbox.interactions.open_home(self.user.id))
+    def open_home(self, expect_publish: bool | None = None) -> Outcome:
+        """Open the app's Home tab (the app gets app_home_opened) and wait for the app to publish it.
+
+        Events are acked before the app does its work, so "quiet for a moment" is not enough on a busy
+        machine: wait for the views.publish this event causes. By default that happens only for an app that
+        has published this person's Home before or publishes on first open; pass False for apps that never do.
+        """
+        def published() -> int:
+            return sum(1 for call in self.sandbox.calls("views.publish") if call.args.get("user_id") == self.user.id)
+
+        before = published()
+        outcome = self._done(self.sandbox.interactions.open_home(self.user.id))
+        if expect_publish is None:
+            expect_publish = self.sandbox.expects_home_publish
+        if outcome.ok and expect_publish:
+            deadline = time.monotonic() + self.sandbox.wait_seconds
+            while published() == before and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.sandbox.settle()
+        return outcome
 
     def home(self) -> ViewSnapshot | None:
         """The Home tab as last published for this person."""

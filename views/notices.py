@@ -63,7 +63,8 @@ def welcome(person: PersonRef) -> Notice:
     return _notice(f"{mention(person)} has been added to the team. Welcome aboard!")
 
 
-def task_status_notice(task: TaskSummary, previous: TaskStatus, action: str | None) -> Notice | None:
+def task_status_notice(task: TaskSummary, previous: TaskStatus, action: str | None,
+                       submitter: PersonRef | None = None) -> Notice | None:
     """The channel message for a task's status change, mentioning the people concerned."""
     label = _task_label(task)
     status = task.status
@@ -72,7 +73,7 @@ def task_status_notice(task: TaskSummary, previous: TaskStatus, action: str | No
     if status is TaskStatus.PROCESSING:
         headline = f":arrow_forward: {label} has been picked up by {who}."
     elif status is TaskStatus.PENDING_REVIEW:
-        headline = f":eyes: {label} is awaiting review (submitted by {mention(_submitter(task))})."
+        headline = f":eyes: {label} is awaiting review (submitted by {mention(submitter or _submitter(task))})."
     elif status is TaskStatus.REVIEWING and previous is TaskStatus.POST_REVIEW_PROCESSING:
         headline = f":repeat: {label} was resubmitted and is ready for re-review by {who}."
     elif status is TaskStatus.REVIEWING:

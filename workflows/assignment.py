@@ -93,9 +93,9 @@ def assign_loaded(session: Session, ctx: TaskContext, worker: Worker, *, actor: 
     events.record(session, actor, "task.assigned", project_id=ctx.project.id, task_id=ctx.task.id,
                   before={"status": old_status.value},
                   after={"status": new_status.value, "worker": worker.slack_user_id, "counter": counter})
+    emit(session, "team.joined", project_id=ctx.project.id, task_id=ctx.task.id, worker_id=worker.id)
     emit(session, "task.status_changed", project_id=ctx.project.id, task_id=ctx.task.id,
          previous_status=old_status.value, status=new_status.value, worker_id=worker.id, actor=actor.id)
-    emit(session, "team.joined", project_id=ctx.project.id, task_id=ctx.task.id, worker_id=worker.id)
     return assignment
 
 

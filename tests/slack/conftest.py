@@ -94,5 +94,7 @@ def served(slack_world: SlackWorld, sandbox: Sandbox) -> Iterator[ServedTutti]:
     """The app answering the sandbox over real HTTP; jobs still run when a test calls `slack_world.settle()`."""
     served = ServedTutti(slack_world)
     sandbox.app_request_url = f"{served.url}/slack/events"
+    sandbox.expects_home_publish = True  # Tutti publishes Home on every app_home_opened
     yield served
+    sandbox.expects_home_publish = False
     served.stop()
