@@ -237,15 +237,15 @@ class TaskListeners:
         if problems:
             ack(response_action="errors", errors=problems)
             return
-        if not first_delivery(self.services.database, submission_key(body)):
-            ack(response_action="update", view=notice_modal(
-                sheet.step.name, "This form was already submitted (the same click arrived twice). "
-                                 "Nothing more to do; your Home shows where the task stands."))
-            return
+        already = notice_modal(sheet.step.name, "This form was already submitted (the same click arrived twice). "
+                                                "Nothing more to do; your Home shows where the task stands.")
         fresh = new_uploads(fields_of(sheet.step), data)
         if not fresh:
-            try:
-                status = self._submit(body, task_id, data)
+            try:  # the replay key commits with the submission, so a refused submit can be fixed and sent again
+                status = self._submit(body, task_id, data, key=submission_key(body))
+            except Replayed:
+                ack(response_action="update", view=already)
+                return
             except FormErrors as exc:
                 ack(response_action="errors", errors=exc.field_errors)
                 return
@@ -258,15 +258,18 @@ class TaskListeners:
                 return
             ack(response_action="update", view=submitted_modal(sheet.step.name, status))
             return
+        if not first_delivery(self.services.database, submission_key(body)):  # before any download is repeated
+            ack(response_action="update", view=already)
+            return
         count = sum(len(files) for files in fresh.values())
         ack(response_action="update", view=submitting_modal(sheet.step.name, count))
         self._submit_with_files(client, body, sheet, data)
 
-    def _submit(self, body: dict[str, Any], task_id: int, data: dict[str, Any]) -> Any:
+    def _submit(self, body: dict[str, Any], task_id: int, data: dict[str, Any], key: str | None = None) -> Any:
         def do(session: Session, worker: Worker) -> Any:
             return submission.submit_task(session, task_id, worker.id, data, actor=actor(body)).status
 
-        return in_one_unit(self.services, body, do)
+        return in_one_unit(self.services, body, do, key=key)
 
     def _submit_with_files(self, client: WebClient, body: dict[str, Any], sheet: Worksheet,
                            data: dict[str, Any]) -> None:

@@ -1,0 +1,78 @@
+"""The simple workflow clicked through in headless Chromium: the demo worker rates the crawled image."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from sandbox.driver import Sandbox
+from store.enums import ProjectStatus
+from tests.slack.conftest import ServedTutti, SlackWorld, served, slack_settings, slack_world  # noqa: F401
+
+pytestmark = pytest.mark.browser
+RATING = "5: This image is very awesome"
+
+
+@pytest.fixture
+def gallery() -> Iterator[str]:
+    class Page_(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html><body><img src='/photos/lighthouse.png'></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page_)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_demo_worker_rates_the_image_in_the_browser_and_the_project_completes(
+    slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox, page: Page, artifacts: Path,  # noqa: F811
+    gallery: str,
+) -> None:
+    slack_world.load_bundled()
+    project = slack_world.create("simple_workflow", data={"url": f"{gallery}/lighthouses"}, drain=False)
+    slack_world.settle()
+    channel_name = sandbox.channel(slack_world.info(project)["project"]["slack_group_id"]).name
+
+    page.goto(sandbox.ui_url + "?user=demo")
+    expect(page.get_by_role("button", name="Get a task")).to_be_visible()
+    page.get_by_role("button", name="Get a task").click()
+    result = page.get_by_role("dialog", name="Get a task")
+    expect(result).to_contain_text("You got a new task")
+    result.get_by_role("button", name="OK").click()
+
+    page.get_by_role("button", name="Open").first.click()
+    dialog = page.get_by_role("dialog", name="Image Rating")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("img")).to_have_count(1)
+    dialog.get_by_label("How awesome is this image?").select_option(label=RATING)
+    page.screenshot(path=str(artifacts / "tutti-task-modal.png"))
+    dialog.get_by_role("button", name="Submit").click()
+    expect(dialog).to_contain_text("Submitted.")
+    expect(dialog).to_contain_text("The task is complete")
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    slack_world.settle()
+    assert slack_world.project_status(project) is ProjectStatus.COMPLETED
+    assert slack_world.info(project)["tasks"]["rate"]["latest_data"] == {"rating": RATING}
+    expect(page.get_by_text("Recently completed")).to_be_visible()
+    page.screenshot(path=str(artifacts / "tutti-home.png"))
+
+    page.get_by_role("button", name=f"# {channel_name}").click()
+    expect(page.get_by_text("has been completed", exact=False).last).to_be_visible()
+    page.screenshot(path=str(artifacts / "tutti-project-channel.png"))
