@@ -395,11 +395,15 @@ class UserSession:
         messages = self._ws.visible_messages(channel_id, self.user.id)
         return [(Target(channel_id=channel_id, message_ts=m.ts), m.blocks) for m in reversed(messages)]
 
-    def _find_clickable(self, text: str, within: Any) -> tuple[Target, finder.Hit]:
+    def _find_clickable(self, text: str, within: Any, index: int | None = None) -> tuple[Target, finder.Hit]:
         for target, blocks in self._surfaces(within):
             hits = finder.clickables(blocks, text)
+            if index is not None and hits:
+                if index >= len(hits):
+                    raise DriverError(f"only {len(hits)} buttons read {text!r}")
+                return target, hits[index]
             if len(hits) > 1:
-                raise DriverError(f"{len(hits)} buttons read {text!r}; say which with within=")
+                raise DriverError(f"{len(hits)} buttons read {text!r}; say which with within= or index=")
             if hits:
                 return target, hits[0]
         raise DriverError(f"{self.user.name} sees no button or menu item {text!r}")
@@ -415,9 +419,9 @@ class UserSession:
 
     # -- doing things --------------------------------------------------------------------
 
-    def click(self, text: str, within: Any = None) -> Outcome:
-        """Press the button (or overflow menu item) reading `text`."""
-        target, hit = self.sandbox.wait_for(lambda: self._find_clickable(text, within), f"a button {text!r}")
+    def click(self, text: str, within: Any = None, index: int | None = None) -> Outcome:
+        """Press the button (or overflow menu item) reading `text`; `index` picks one of several, top first."""
+        target, hit = self.sandbox.wait_for(lambda: self._find_clickable(text, within, index), f"a button {text!r}")
         outcome = self.sandbox.interactions.act(self.user.id, target, hit.found.block_id, hit.found.action_id,
                                                 hit.value)
         return self._done(outcome)
