@@ -12,8 +12,9 @@ Who is a candidate (Orchestra's rule, with Tutti's decisions):
 - ordered by staffing priority (the highest among the certifications that qualify them), ties broken by the
   injected random source, one entry per worker.
 
-Concurrency: every use case takes the task's row lock first, then touches the request, so use cases never
-wait on each other in opposite orders. The winner is set by a conditional UPDATE (`winner_worker_id IS NULL`),
+Concurrency: every use case takes the task's row locks first (`load_task(lock=True)`: the project, then the task),
+then touches the request, so use cases never wait on each other in opposite orders. The winner is set by a
+conditional UPDATE (`winner_worker_id IS NULL`),
 backed by a partial unique index on winning responses (Decision 12). A batch is claimed by a conditional
 UPDATE of `last_inquiry_sent`, so two cron runs at once send one batch.
 """
