@@ -13,6 +13,7 @@ from sqlalchemy import select
 from jobs.dispatcher import Delivery, Handler
 from jobs.errors import RetryLater
 from jobs.slack_calls import SlackCallError, call
+from store import outbox
 from store.db import Database
 from store.enums import ProjectStatus, TaskStatus
 from store.models import Task, TaskAssignment, Worker
@@ -54,11 +55,13 @@ class SlackDelivery:
         return {
             "slack.create_channel": self.create_channel,
             "slack.invite": self.invite,
+            "slack.welcome": self.welcome,
             "slack.kick": self.kick,
             "slack.task_notice": self.task_notice,
             "slack.task_dm": self.task_dm,
             "slack.task_failed": self.task_failed,
             "slack.project_notice": self.project_notice,
+            "slack.archive": self.archive,
             "slack.project_message": self.project_message,
         }
 
@@ -122,8 +125,16 @@ class SlackDelivery:
         person: PersonRef = self._read(worker_ref, int(delivery.payload["worker_id"]))
         invited = call(self.client, "conversations.invite", channel=project.slack_channel_id,
                        users=person.slack_user_id, tolerate=frozenset({"already_in_channel", "cant_invite_self"}))
-        if invited is not None:
-            self._post(project.slack_channel_id or "", notices.welcome(person))
+        if invited is not None:  # the welcome is its own delivery, so a failed post is retried, not lost
+            with self.database.unit_of_work() as uow:
+                outbox.add_message(uow.session, "slack.welcome", delivery.payload, project_id=project.id,
+                                   dedupe_key=f"welcome:{delivery.id}")
+                uow.commit()
+
+    def welcome(self, delivery: Delivery) -> None:
+        project = self._channel(delivery)
+        person: PersonRef = self._read(worker_ref, int(delivery.payload["worker_id"]))
+        self._post(project.slack_channel_id or "", notices.welcome(person))
 
     def kick(self, delivery: Delivery) -> None:
         project = self._channel(delivery)
@@ -180,9 +191,16 @@ class SlackDelivery:
             current = ProjectSummary(project.id, project.description, project.workflow_name, project.version_slug,
                                      status, project.slack_channel_id, project.slack_channel_name, project.priority)
         self._post(project.slack_channel_id or "", notices.project_status_notice(current, people))
-        if status.is_over:
-            call(self.client, "conversations.archive", channel=project.slack_channel_id,
-                 tolerate=frozenset({"already_archived"}))
+        if status.is_over:  # archiving is its own delivery, so a failure there never repeats the announcement
+            with self.database.unit_of_work() as uow:
+                outbox.add_message(uow.session, "slack.archive", delivery.payload, project_id=project.id,
+                                   dedupe_key=f"archive:{delivery.id}")
+                uow.commit()
+
+    def archive(self, delivery: Delivery) -> None:
+        project = self._channel(delivery)
+        call(self.client, "conversations.archive", channel=project.slack_channel_id,
+             tolerate=frozenset({"already_archived"}))
 
     def project_message(self, delivery: Delivery) -> None:
         project = self._channel(delivery)

@@ -131,3 +131,21 @@ def test_a_message_to_the_team_sent_before_the_channel_exists_is_posted_once_it_
     channel = channel_of(slack_world, project)
     texts = [c.args.get("text") for c in sandbox.calls("chat.postMessage") if c.args.get("channel") == channel]
     assert "Kick-off at 10" in texts
+
+
+def test_a_post_refused_with_not_in_channel_is_retried_and_arrives(slack_world: SlackWorld, sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    project = slack_world.create("journalism", drain=False)
+    slack_world.settle()
+    channel = channel_of(slack_world, project)
+    sandbox.faults.fail("chat.postMessage", error="not_in_channel", times=1)
+    editor, = ids(slack_world, "journalism-editor")
+    slack_world.run(assignment.assign_task, slack_world.task_id(project, "article_planning"), editor, actor=ACTOR)
+    slack_world.settle(timeout=30)
+    refused = [c for c in sandbox.calls("chat.postMessage") if c.response.get("error") == "not_in_channel"]
+    assert len(refused) == 1
+    texts = [c.args.get("text", "") for c in sandbox.calls("chat.postMessage")
+             if c.args.get("channel") == channel and c.response.get("ok")]
+    assert any("picked up by <@UJEDITOR01>" in t for t in texts)
+    assert any("has been added to the team" in t for t in texts)
+    assert slack_world.dead_messages() == []
