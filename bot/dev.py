@@ -24,14 +24,15 @@ ADMIN = {"slack_user_id": "UADMIN0001", "username": "admin", "first_name": "Ada"
 
 
 def prepare(tutti: Tutti) -> None:
-    """Load the bundled workflows and their sample workers (once), and the sandbox admin."""
-    for directory in bundled_workflow_dirs():
+    """Load the bundled workflows with their sample workers, any TUTTI_WORKFLOW_DIRS, and the sandbox admin."""
+    for directory in [*bundled_workflow_dirs(), *tutti.settings.workflow_dirs]:
         definition, _ = loader.read_workflow(directory)
         with tutti.database.unit_of_work() as uow:
             exists = uow.session.scalar(select(Workflow.id).where(Workflow.slug == definition.slug))
             if exists is None:
                 loader.load_workflow(uow.session, definition)
-            loader.load_sample_data(uow.session, definition.slug)
+            if definition.sample_data_load_function is not None:
+                loader.load_sample_data(uow.session, definition.slug)
             uow.commit()
     with tutti.database.unit_of_work() as uow:
         upsert_worker(uow.session, is_admin=True, **ADMIN)

@@ -117,9 +117,11 @@ def task_modal(sheet: Worksheet, *, draft: dict[str, Any] | None = None, status_
                  metadata=metadata(sheet.task_id, sheet.version))
 
 
-def submitting_modal(step_name: str, count: int) -> dict[str, Any]:
-    return notice_modal(step_name, f":hourglass_flowing_sand: Submitting… storing {count} file"
+def submitting_modal(step_name: str, count: int, external_id: str) -> dict[str, Any]:
+    """The view acked while uploads are stored; its external_id lets the final update wait until it is shown."""
+    view = notice_modal(step_name, f":hourglass_flowing_sand: Submitting… storing {count} file"
                                    f"{'s' if count != 1 else ''} in the project's storage. Keep this open a moment.")
+    return {**view, "external_id": external_id}
 
 
 def submitted_modal(step_name: str, status: TaskStatus) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -121,3 +122,28 @@ def push_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> str |
 def task_id_from(body: dict[str, Any]) -> int | None:
     value = str(body["actions"][0].get("value") or "")
     return int(value) if value.isdigit() else None
+
+
+def after_ack_id(body: dict[str, Any]) -> str:
+    """The external_id given to the view a submission is acked with (unique per submitted view)."""
+    return f"tutti-ack-{body['view']['id']}-{body['view'].get('hash', '')}"[:255]
+
+
+def update_after_ack(client: WebClient, external_id: str, view_id: str, view: dict[str, Any],
+                     wait_seconds: float = 10.0) -> bool:
+    """Replace the view acked with `response_action: update` once Slack shows it.
+
+    Slack applies the ack's view when it reads the HTTP answer, which can come after a quick views.update from
+    the listener; updating by the acked view's external_id fails with `not_found` until then, so retry briefly
+    instead of having the ack overwrite the final view.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            client.views_update(external_id=external_id, view=view)
+            return True
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_found" or time.monotonic() > deadline:
+                log.warning("views.update of %s refused: %s", external_id, exc.response.get("error"))
+                return update_view(client, view_id, view)
+            time.sleep(0.05)

@@ -15,12 +15,14 @@ from handlers.slack.interaction import (
     Refusal,
     Replayed,
     actor,
+    after_ack_id,
     click_key,
     in_one_unit,
     open_view,
     read_as,
     submission_key,
     task_id_from,
+    update_after_ack,
     update_view,
 )
 from handlers.slack.services import SlackServices
@@ -262,7 +264,7 @@ class TaskListeners:
             ack(response_action="update", view=already)
             return
         count = sum(len(files) for files in fresh.values())
-        ack(response_action="update", view=submitting_modal(sheet.step.name, count))
+        ack(response_action="update", view=submitting_modal(sheet.step.name, count, after_ack_id(body)))
         self._submit_with_files(client, body, sheet, data)
 
     def _submit(self, body: dict[str, Any], task_id: int, data: dict[str, Any], key: str | None = None) -> Any:
@@ -274,26 +276,29 @@ class TaskListeners:
     def _submit_with_files(self, client: WebClient, body: dict[str, Any], sheet: Worksheet,
                            data: dict[str, Any]) -> None:
         """Download, store, submit; the modal ends on "Submitted" or on what to do next."""
-        view_id = body["view"]["id"]
         name = sheet.step.name
+
+        def finish(view: dict[str, Any]) -> None:
+            update_after_ack(client, after_ack_id(body), body["view"]["id"], view)
+
         try:
             stored = self._with_stored_files(client, body, sheet, data)
         except FileTrouble as exc:
-            update_view(client, view_id, notice_modal(name, f":warning: {exc} Nothing was submitted. "
-                                                            "Open the task again and upload the file once more."))
+            finish(notice_modal(name, f":warning: {exc} Nothing was submitted. "
+                                      "Open the task again and upload the file once more."))
             return
         except (Refusal, TuttiError) as exc:
-            update_view(client, view_id, notice_modal(name, f":warning: {exc.message} Nothing was submitted."))
+            finish(notice_modal(name, f":warning: {exc.message} Nothing was submitted."))
             return
         try:
             status = self._submit(body, sheet.task_id, stored)
         except (Refusal, TuttiError) as exc:
             kept = self._keep_as_draft(body, sheet.task_id, stored)
-            update_view(client, view_id, notice_modal(name, f":warning: {exc.message} " + (
+            finish(notice_modal(name, f":warning: {exc.message} " + (
                 "Your files are stored and kept in your draft: open the task again to finish." if kept else
                 "Your files could not be kept; open the task again and upload them once more.")))
             return
-        update_view(client, view_id, submitted_modal(name, status))
+        finish(submitted_modal(name, status))
 
     def _keep_as_draft(self, body: dict[str, Any], task_id: int, data: dict[str, Any]) -> bool:
         try:
