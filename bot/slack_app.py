@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 
@@ -11,8 +12,11 @@ from handlers.slack import register_listeners
 from handlers.slack.services import SlackServices
 
 
-def create_bolt_app(tutti: Tutti) -> App:
-    """Bolt with Tutti's injected WebClient (real Slack or the sandbox) and request verification on."""
+def create_bolt_app(tutti: Tutti, listener_executor: Executor | None = None) -> App:
+    """Bolt with Tutti's injected WebClient (real Slack or the sandbox) and request verification on.
+
+    Listeners ack, then finish their work on `listener_executor` (Bolt's own pool unless one is given).
+    """
     settings = tutti.settings
     app = App(
         client=tutti.slack_client,
@@ -20,6 +24,7 @@ def create_bolt_app(tutti: Tutti) -> App:
         token_verification_enabled=False,
         request_verification_enabled=True,
         raise_error_for_unhandled_request=False,
+        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack"),
     )
     register_listeners(app, SlackServices(database=tutti.database, public_url=settings.public_url,
                                           random=random.random))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 from flask import Flask, Response, abort, jsonify, request
 from sqlalchemy import text
 
@@ -10,7 +12,7 @@ from handlers.api import Keyring, client_api
 from workflows import files
 
 
-def create_web_app(tutti: Tutti) -> Flask:
+def create_web_app(tutti: Tutti, listener_executor: Executor | None = None) -> Flask:
     """Build the web app around an existing Tutti; nothing happens at import."""
     app = Flask("tutti")
     app.config["TUTTI"] = tutti
@@ -20,7 +22,7 @@ def create_web_app(tutti: Tutti) -> Flask:
 
         from bot.slack_app import create_bolt_app
 
-        slack_handler = SlackRequestHandler(create_bolt_app(tutti))
+        slack_handler = SlackRequestHandler(create_bolt_app(tutti, listener_executor))
 
         @app.post("/slack/events")
         def slack_events() -> Response:

@@ -21,7 +21,7 @@ from sandbox.slack import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
 from sandbox.state import BOT_USER_ID, Channel, Message, User, View, Workspace
 
 T = TypeVar("T")
-WAIT_SECONDS = 5.0
+WAIT_SECONDS = 10.0
 QUIET_SECONDS = 0.15
 
 
@@ -157,6 +157,8 @@ class Sandbox:
 
     #: Whether open_home() should wait for the app to publish Home (the product does; some test apps don't).
     expects_home_publish: bool = False
+    #: Optional probe the test provides: True when the app has no listener work in flight.
+    app_idle: Callable[[], bool] | None = None
 
     def reset(self, seed_samples: bool = True) -> None:
         """A fresh workspace (admin and, by default, the sample workers)."""
@@ -231,11 +233,16 @@ class Sandbox:
     # -- waiting -------------------------------------------------------------------------
 
     def settle(self, quiet: float = QUIET_SECONDS, timeout: float | None = None) -> None:
-        """Wait until the app has made no Web API call for `quiet` seconds (its after-ack work is done)."""
+        """Wait until the app has made no Web API call for `quiet` seconds (its after-ack work is done).
+
+        If the test told the sandbox how to ask the app whether it is idle (`app_idle`), wait for that too:
+        an app that acks first may still be working on something it has not yet told Slack about.
+        """
         recorder = self.running.slack.recorder
         deadline = time.monotonic() + (timeout or self.wait_seconds)
         while time.monotonic() < deadline:
-            if recorder.in_flight == 0 and time.monotonic() - recorder.last_activity >= quiet:
+            quiet_enough = recorder.in_flight == 0 and time.monotonic() - recorder.last_activity >= quiet
+            if quiet_enough and (self.app_idle is None or self.app_idle()):
                 return
             time.sleep(0.02)
 

@@ -54,6 +54,7 @@ def test_click_finds_buttons_and_overflow_items_in_the_dm(sandbox: Sandbox, slac
 def test_click_on_something_missing_says_so_and_within_picks_the_message(
     sandbox: Sandbox, slack_client: WebClient
 ) -> None:
+    waited = sandbox.wait_seconds
     sandbox.wait_seconds = 0.2
     try:
         sandbox.create_channel("team", members=["demo"])
@@ -66,7 +67,7 @@ def test_click_on_something_missing_says_so_and_within_picks_the_message(
         assert demo.click("Accept", within=message).ok is False  # no app URL set: nobody answered
         assert "No app request URL" in demo.last_outcome.error
     finally:
-        sandbox.wait_seconds = 5.0
+        sandbox.wait_seconds = waited
 
 
 def test_channel_info_reads_like_slack(sandbox: Sandbox, slack_client: WebClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,30 @@ def slack_world(slack_settings: Settings, sandbox: Sandbox, tmp_path: Path) -> I
     files.configure_storage(None)
 
 
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, counting work in flight so tests can wait until the app is idle."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=16, thread_name_prefix="slack-test")
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            self._in_flight += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _: Future[Any]) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def idle(self) -> bool:
+        with self._lock:
+            return self._in_flight == 0
+
+
 class ServedTutti:
     """Tutti's web app served over HTTP on 127.0.0.1, the sandbox delivering to it."""
 
@@ -79,7 +104,8 @@ class ServedTutti:
         from bot.web import create_web_app
 
         self.world = world
-        self.server = make_server("127.0.0.1", 0, create_web_app(world.tutti), threaded=True)
+        self.listeners = TrackingExecutor()
+        self.server = make_server("127.0.0.1", 0, create_web_app(world.tutti, self.listeners), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="tutti-web-test", daemon=True)
         self.thread.start()
@@ -87,6 +113,7 @@ class ServedTutti:
     def stop(self) -> None:
         self.server.shutdown()
         self.thread.join(timeout=10)
+        self.listeners.shutdown(wait=True)
 
 
 @pytest.fixture
@@ -95,6 +122,8 @@ def served(slack_world: SlackWorld, sandbox: Sandbox) -> Iterator[ServedTutti]:
     served = ServedTutti(slack_world)
     sandbox.app_request_url = f"{served.url}/slack/events"
     sandbox.expects_home_publish = True  # Tutti publishes Home on every app_home_opened
+    sandbox.app_idle = served.listeners.idle  # driver actions wait until Tutti's after-ack work is done
     yield served
     sandbox.expects_home_publish = False
+    sandbox.app_idle = None
     served.stop()
