@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 OutboxNotifier = Callable[[list[int]], None]
 
 OUTBOX_MESSAGES = "tutti.outbox_messages"
+READ_ONLY = "tutti_read_only"
 
 
 def normalise_url(url: str) -> str:
@@ -48,7 +49,9 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of
         # failing with "database is locked" when a read lock would have to be upgraded.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only sessions (Database.read) begin deferred: in WAL mode they never wait for a writer.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -71,8 +74,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries only; rolled back on exit."""
+        """A session for queries only; rolled back on exit (and, on SQLite, never holding the write lock)."""
         with self.sessions() as session:
+            if self.is_sqlite:
+                session.connection(execution_options={READ_ONLY: True})
             try:
                 yield session
             finally:

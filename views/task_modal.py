@@ -119,8 +119,8 @@ def task_modal(sheet: Worksheet, *, draft: dict[str, Any] | None = None, status_
 
 def submitting_modal(step_name: str, count: int, external_id: str) -> dict[str, Any]:
     """The view acked while uploads are stored; its external_id lets the final update wait until it is shown."""
-    view = notice_modal(step_name, f":hourglass_flowing_sand: Submitting… storing {count} file"
-                                   f"{'s' if count != 1 else ''} in the project's storage. Keep this open a moment.")
+    storing = (f" storing {count} file{'s' if count != 1 else ''} in the project's storage." if count else "")
+    view = notice_modal(step_name, f":hourglass_flowing_sand: Submitting…{storing} Keep this open a moment.")
     return {**view, "external_id": external_id}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handlers.slack.guard import MENTION, may_administer
 from handlers.slack.services import SlackServices
 from store.enums import EventSource, ProjectStatus, Role, TaskClass
 from store.events import Actor
@@ -23,8 +23,6 @@ from workflows import assignment, machine, projects, workers
 from workflows.context import current_assignment, load_task
 from workflows.errors import NotFound, TuttiError
 
-MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
-
 
 class AdminCommand:
     def __init__(self, services: SlackServices) -> None:
@@ -34,7 +32,7 @@ class AdminCommand:
         ack()
         user_id = command["user_id"]
         words = (command.get("text") or "").split()
-        if not self._is_admin(client, user_id):
+        if not may_administer(self.services.database, client, user_id):
             respond(text=replies.REFUSAL, response_type="ephemeral")
             return
         name, args = (words[0].lower(), words[1:]) if words else ("help", [])
@@ -67,18 +65,6 @@ class AdminCommand:
         }
 
     # --- authorization ---------------------------------------------------------------------------
-
-    def _is_admin(self, client: WebClient, slack_user_id: str) -> bool:
-        """Workers marked admin, or Slack workspace admins and owners (asked from Slack, not trusted from input)."""
-        with self.services.database.read() as session:
-            worker = session.scalar(select(Worker).where(Worker.slack_user_id == slack_user_id))
-            if worker is not None and worker.is_admin and worker.is_active:
-                return True
-        try:
-            user = client.users_info(user=slack_user_id)["user"]
-        except SlackApiError:
-            return False
-        return bool(user.get("is_admin") or user.get("is_owner"))
 
     # --- commands --------------------------------------------------------------------------------
 

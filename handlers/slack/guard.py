@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,3 +42,19 @@ def mark_processed(session: Session, key: str) -> None:
     """Record `key` inside a use case's own transaction, so the effect and the key commit together."""
     session.add(ProcessedDelivery(key=key[:255]))
     session.flush()
+
+
+MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def may_administer(database: Database, client: WebClient, slack_user_id: str, *, staffers_too: bool = False) -> bool:
+    """Tutti admins (and, if asked, staffers) from the database, or Slack workspace admins and owners from Slack."""
+    with database.read() as session:
+        worker = session.scalar(select(Worker).where(Worker.slack_user_id == slack_user_id))
+        if worker is not None and worker.is_active and (worker.is_admin or (staffers_too and worker.is_staffer)):
+            return True
+    try:
+        user = client.users_info(user=slack_user_id)["user"]
+    except SlackApiError:
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner"))

@@ -10,14 +10,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from handlers.slack.guard import NotAnExpert, worker_for
+from handlers.slack.guard import MENTION, NotAnExpert, may_administer, worker_for
 from handlers.slack.services import SlackServices
 from store.enums import EventSource
 from store.events import Actor
-from store.models import Worker
 from views import staffing as replies
 from views.ids import Action, Callback, Command
 from workflows import availability, staffing
@@ -28,7 +26,6 @@ log = logging.getLogger(__name__)
 STAFF = re.compile(r"staff\s+(?P<task_id>[0-9]+)\s*$", re.IGNORECASE)
 RESTAFF = re.compile(r"restaff\s+(?P<task_id>[0-9]+)\s+(?P<who><@[UW][A-Z0-9]+(?:\|[^>]*)?>|@?[\w.@+-]+)\s*$",
                      re.IGNORECASE)
-MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 class StaffBotCommand:
@@ -41,7 +38,7 @@ class StaffBotCommand:
         ack()
         user_id = command["user_id"]
         text = (command.get("text") or "").strip()
-        if not self._may_staff(client, user_id):
+        if not may_administer(self.services.database, client, user_id, staffers_too=True):
             respond(text=replies.REFUSAL, response_type="ephemeral")
             return
         respond(text=self.run(text, Actor(user_id, EventSource.SLACK)), response_type="ephemeral")
@@ -69,18 +66,6 @@ class StaffBotCommand:
         except IntegrityError:
             return ":warning: Someone changed this task at the same moment; nothing was changed. Try again."
         return f":white_check_mark: {started.confirmation}"
-
-    def _may_staff(self, client: WebClient, slack_user_id: str) -> bool:
-        """Staffers and Tutti admins (from the database), or Slack workspace admins and owners (asked from Slack)."""
-        with self.services.database.read() as session:
-            worker = session.scalar(select(Worker).where(Worker.slack_user_id == slack_user_id))
-            if worker is not None and worker.is_active and (worker.is_staffer or worker.is_admin):
-                return True
-        try:
-            user = client.users_info(user=slack_user_id)["user"]
-        except SlackApiError:
-            return False
-        return bool(user.get("is_admin") or user.get("is_owner"))
 
 
 class OfferListeners:

@@ -242,30 +242,14 @@ class TaskListeners:
         already = notice_modal(sheet.step.name, "This form was already submitted (the same click arrived twice). "
                                                 "Nothing more to do; your Home shows where the task stands.")
         fresh = new_uploads(fields_of(sheet.step), data)
-        if not fresh:
-            try:  # the replay key commits with the submission, so a refused submit can be fixed and sent again
-                status = self._submit(body, task_id, data, key=submission_key(body))
-            except Replayed:
-                ack(response_action="update", view=already)
-                return
-            except FormErrors as exc:
-                ack(response_action="errors", errors=exc.field_errors)
-                return
-            except (Refusal, TuttiError) as exc:
-                first = _first_input(sheet)
-                if first:
-                    ack(response_action="errors", errors={first: exc.message})
-                else:
-                    ack(response_action="update", view=notice_modal(sheet.step.name, exc.message))
-                return
-            ack(response_action="update", view=submitted_modal(sheet.step.name, status))
-            return
-        if not first_delivery(self.services.database, submission_key(body)):  # before any download is repeated
+        if fresh and not first_delivery(self.services.database, submission_key(body)):  # no download twice
             ack(response_action="update", view=already)
             return
+        # Answer at once (the form is valid); the submission and any downloads happen after the ack, and the
+        # modal then says how it went. The replay key commits with the submission itself.
         count = sum(len(files) for files in fresh.values())
         ack(response_action="update", view=submitting_modal(sheet.step.name, count, after_ack_id(body)))
-        self._submit_with_files(client, body, sheet, data)
+        self._finish_submission(client, body, sheet, data, already, key=None if fresh else submission_key(body))
 
     def _submit(self, body: dict[str, Any], task_id: int, data: dict[str, Any], key: str | None = None) -> Any:
         def do(session: Session, worker: Worker) -> Any:
@@ -273,9 +257,9 @@ class TaskListeners:
 
         return in_one_unit(self.services, body, do, key=key)
 
-    def _submit_with_files(self, client: WebClient, body: dict[str, Any], sheet: Worksheet,
-                           data: dict[str, Any]) -> None:
-        """Download, store, submit; the modal ends on "Submitted" or on what to do next."""
+    def _finish_submission(self, client: WebClient, body: dict[str, Any], sheet: Worksheet, data: dict[str, Any],
+                           already: dict[str, Any], key: str | None) -> None:
+        """Download and store new uploads, submit; the modal ends on "Submitted" or on what to do next."""
         name = sheet.step.name
 
         def finish(view: dict[str, Any]) -> None:
@@ -291,12 +275,18 @@ class TaskListeners:
             finish(notice_modal(name, f":warning: {exc.message} Nothing was submitted."))
             return
         try:
-            status = self._submit(body, sheet.task_id, stored)
+            status = self._submit(body, sheet.task_id, stored, key=key)
+        except Replayed:
+            finish(already)
+            return
         except (Refusal, TuttiError) as exc:
+            problem = exc.message
+            if isinstance(exc, FormErrors) and exc.field_errors:
+                problem = " ".join(exc.field_errors.values())
             kept = self._keep_as_draft(body, sheet.task_id, stored)
-            finish(notice_modal(name, f":warning: {exc.message} " + (
-                "Your files are stored and kept in your draft: open the task again to finish." if kept else
-                "Your files could not be kept; open the task again and upload them once more.")))
+            finish(notice_modal(name, f":warning: {problem} Nothing was submitted. " + (
+                "What you entered is kept in your draft: open the task again to finish." if kept else
+                "Open the task again to try once more.")))
             return
         finish(submitted_modal(name, status))
 
@@ -307,11 +297,6 @@ class TaskListeners:
         except (Refusal, TuttiError):
             return False
         return True
-
-
-def _first_input(sheet: Worksheet) -> str | None:
-    fields = fields_of(sheet.step)
-    return fields[0].key if fields else None
 
 
 def register(app: App, services: SlackServices) -> None:
