@@ -23,7 +23,7 @@ test: lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/pytest -q -s -m benchmark tests/benchmarks
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q -s -m benchmark tests/benchmarks
 
 clean:
 	rm -rf $(VENV) var
