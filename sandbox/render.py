@@ -20,6 +20,8 @@ def mrkdwn_text(text: str, user_name: NameOf, channel_name: NameOf) -> str:
             return "@" + (label or user_name(target[1:]) or target[1:])
         if target.startswith("#"):
             return "#" + (label or channel_name(target[1:]) or target[1:])
+        if target.startswith("!date^"):
+            return label or ""
         if target.startswith("!"):
             return "@" + (label or target[1:].split("^")[0])
         return label or target

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from sandbox.driver import Sandbox
@@ -18,13 +20,29 @@ pytestmark = pytest.mark.browser
 RATING = "5: This image is very awesome"
 
 
+def _lighthouse_png() -> bytes:
+    """A small picture to rate: sky, sea and a lighthouse."""
+    image = Image.new("RGB", (240, 150), (120, 180, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 110, 240, 150), fill=(30, 90, 160))
+    draw.rectangle((110, 40, 130, 110), fill=(240, 240, 240))
+    draw.rectangle((110, 60, 130, 72), fill=(200, 40, 40))
+    draw.polygon([(104, 40), (136, 40), (120, 24)], fill=(200, 40, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def gallery() -> Iterator[str]:
+    picture = _lighthouse_png()
+
     class Page_(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = b"<html><body><img src='/photos/lighthouse.png'></body></html>"
+            is_picture = self.path.endswith(".png")
+            body = picture if is_picture else b"<html><body><img src='/photos/lighthouse.png'></body></html>"
             self.send_response(200)
-            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Type", "image/png" if is_picture else "text/html")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
