@@ -78,6 +78,24 @@ def version_of(ctx: TaskContext) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
+def submission_sheet(session: Session, task_id: int, worker_id: int) -> Worksheet:
+    """Just what checking a submission needs (one query): who works on it, the form, the draft, the version.
+
+    A submission is answered before it is stored, so this is read while Slack waits; nothing shown in the
+    modal (prerequisites, history, timer) is loaded.
+    """
+    ctx = load_task(session, task_id)
+    mine = next((a for a in ctx.assignments if a.worker_id == worker_id), None)
+    return Worksheet(
+        task_id=ctx.task.id, project_id=ctx.project.id, project_description=ctx.project.short_description,
+        step=ctx.step, status=ctx.task.status, shown=[], rounds=[],
+        my_assignment_id=mine.id if mine else None, my_counter=mine.assignment_counter if mine else None,
+        my_status=mine.status if mine else None, draft=dict(mine.in_progress_task_data) if mine else {},
+        under_review={}, timer_here=False, timer_elsewhere=False, can_take_review=False, take_refusal=None,
+        version=version_of(ctx),
+    )
+
+
 def worksheet(session: Session, task_id: int, worker_id: int) -> Worksheet:
     """Task `task_id` as worker `worker_id` sees it (NotFound when the task does not exist)."""
     ctx = load_task(session, task_id)

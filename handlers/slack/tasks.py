@@ -40,7 +40,7 @@ from views.task_modal import (
 from workflows import submission, time_tracking, uploads
 from workflows.errors import FormErrors, TimerError, TuttiError
 from workflows.forms import fields_of, validate
-from workflows.worksheet import Worksheet, worksheet
+from workflows.worksheet import Worksheet, submission_sheet, worksheet
 
 log = logging.getLogger(__name__)
 DOWNLOAD_TIMEOUT = 30
@@ -216,7 +216,7 @@ class TaskListeners:
         user_id = body["user"]["id"]
         try:
             task_id, version = parse_metadata(view.get("private_metadata", ""))
-            sheet = self._sheet(user_id, task_id)
+            sheet = read_as(self.services, user_id, lambda s, w: submission_sheet(s, task_id, w.id))
         except ValueError:
             ack()
             return
