@@ -22,7 +22,7 @@ from store.db import Database
 from store.models import Worker
 from views import staffing as messages
 from views.notices import Notice
-from workflows import staffing
+from workflows import staffing, staffing_alerts
 from workflows.read_models import ProjectSummary, project_summary
 from workflows.staffing import OfferState, OfferView, StaffingConfig
 
@@ -72,7 +72,7 @@ class StaffingRounds:
 
     def send_reminders(self, now: datetime | None = None) -> int:
         with self.database.unit_of_work() as uow:
-            reminded = staffing.remind_experts(uow.session, self.config, now=now)
+            reminded = staffing_alerts.remind_experts(uow.session, self.config, now=now)
             uow.commit()
         return len(reminded)
 
@@ -80,7 +80,8 @@ class StaffingRounds:
         if not self.staffing_channel_id:
             return 0  # nowhere to warn; the requests stay unwarned until a channel is configured
         with self.database.unit_of_work() as uow:
-            found = staffing.warn_unstaffed(uow.session, self.config, now=now, destination=self.staffing_channel_id)
+            found = staffing_alerts.warn_unstaffed(uow.session, self.config, now=now,
+                                                   destination=self.staffing_channel_id)
             uow.commit()
         return len(found)
 
