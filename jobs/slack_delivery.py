@@ -87,6 +87,13 @@ class SlackDelivery:
         submitter = self._read(worker_ref, int(submitter_id)) if submitter_id else None
         return replace(task, status=TaskStatus(payload["status"]), current=current), submitter
 
+    def _then(self, topic: str, delivery: Delivery) -> None:
+        """Queue a follow-up step of this delivery as a delivery of its own (retried on its own, once)."""
+        with self.database.unit_of_work() as uow:
+            outbox.add_message(uow.session, topic, delivery.payload, project_id=delivery.project_id,
+                               dedupe_key=f"{topic}:{delivery.id}")
+            uow.commit()
+
     def _post(self, channel: str, notice: Notice) -> None:
         call(self.client, "chat.postMessage", channel=channel, text=notice.text, blocks=notice.blocks,
              unfurl_links=False)
@@ -126,10 +133,7 @@ class SlackDelivery:
         invited = call(self.client, "conversations.invite", channel=project.slack_channel_id,
                        users=person.slack_user_id, tolerate=frozenset({"already_in_channel", "cant_invite_self"}))
         if invited is not None:  # the welcome is its own delivery, so a failed post is retried, not lost
-            with self.database.unit_of_work() as uow:
-                outbox.add_message(uow.session, "slack.welcome", delivery.payload, project_id=project.id,
-                                   dedupe_key=f"welcome:{delivery.id}")
-                uow.commit()
+            self._then("slack.welcome", delivery)
 
     def welcome(self, delivery: Delivery) -> None:
         project = self._channel(delivery)
@@ -186,16 +190,10 @@ class SlackDelivery:
         project = self._channel(delivery)
         people = self._read(_project_people, project.id)
         status = ProjectStatus(delivery.payload["status"])
-        current: ProjectSummary = project
-        if current.status is not status:  # a later change superseded this one; describe the one that happened
-            current = ProjectSummary(project.id, project.description, project.workflow_name, project.version_slug,
-                                     status, project.slack_channel_id, project.slack_channel_name, project.priority)
-        self._post(project.slack_channel_id or "", notices.project_status_notice(current, people))
+        happened = replace(project, status=status)  # describe this change even if a later one superseded it
+        self._post(project.slack_channel_id or "", notices.project_status_notice(happened, people))
         if status.is_over:  # archiving is its own delivery, so a failure there never repeats the announcement
-            with self.database.unit_of_work() as uow:
-                outbox.add_message(uow.session, "slack.archive", delivery.payload, project_id=project.id,
-                                   dedupe_key=f"archive:{delivery.id}")
-                uow.commit()
+            self._then("slack.archive", delivery)
 
     def archive(self, delivery: Delivery) -> None:
         project = self._channel(delivery)
