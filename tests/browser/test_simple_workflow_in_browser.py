@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from playwright.sync_api import Page, expect
 from sandbox.driver import Sandbox
 from store.enums import ProjectStatus
 from tests.slack.conftest import ServedTutti, SlackWorld, served, slack_settings, slack_world  # noqa: F401
+from tests.support.pages import html, serve_pages
 
 pytestmark = pytest.mark.browser
 RATING = "5: This image is very awesome"
@@ -35,26 +34,9 @@ def _lighthouse_png() -> bytes:
 
 @pytest.fixture
 def gallery() -> Iterator[str]:
-    picture = _lighthouse_png()
-
-    class Page_(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            is_picture = self.path.endswith(".png")
-            body = picture if is_picture else b"<html><body><img src='/photos/lighthouse.png'></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png" if is_picture else "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page_)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    page = html("<html><body><img src='/photos/lighthouse.png'></body></html>")
+    with serve_pages({"/photos/lighthouse.png": (_lighthouse_png(), "image/png")}, fallback=page) as url:
+        yield url
 
 
 def test_the_demo_worker_rates_the_image_in_the_browser_and_the_project_completes(

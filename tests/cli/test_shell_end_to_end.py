@@ -7,14 +7,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from PIL import Image
+
+from tests.support.pages import html, serve_pages
 
 TUTTI = str(Path(sys.executable).with_name("tutti"))
 
@@ -61,21 +61,9 @@ def shell(database_url: str, tmp_path: Path) -> Iterator[Shell]:
 
 @pytest.fixture
 def image_page() -> Iterator[str]:
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = b'<html><body><img src="/static/sunset.jpg"><img src="logo.svg"></body></html>'
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/gallery"
-    server.shutdown()
+    page = html('<html><body><img src="/static/sunset.jpg"><img src="logo.svg"></body></html>')
+    with serve_pages({}, fallback=page) as url:
+        yield f"{url}/gallery"
 
 
 def test_simple_workflow_runs_end_to_end_from_the_shell(shell: Shell, image_page: str) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from bot.container import Tutti
 from bot.settings import Settings
 from store.enums import OutboxStatus, TaskStatus
 from store.models import OutboxMessage, ProjectEvent
+from tests.support.pages import serve_pages
 from tests.support.world import World, machine
 from workflows import files
 from workflows.outbox_events import MACHINE_TOPIC
@@ -35,28 +34,11 @@ SETTLE_SECONDS = 30.0
 PAGE = b"<html><body><h1>Gallery</h1><img src='/images/sunset.png' alt='a sunset'></body></html>"
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = PAGE if self.path == "/gallery.html" else b"not found"
-        self.send_response(200 if body is PAGE else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def site() -> Iterator[str]:
     """A page with one image, served on 127.0.0.1; yields the server's base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_pages({"/gallery.html": (PAGE, "text/html; charset=utf-8")}) as url:
+        yield url
 
 
 class Jobs:

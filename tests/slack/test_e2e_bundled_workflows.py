@@ -8,9 +8,7 @@ invites, Home refreshes) run when the test lets the outbox settle.
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from PIL import Image
 from sandbox.driver import Sandbox, UserSession
 from store.enums import ProjectStatus, TaskStatus
 from tests.slack.conftest import ServedTutti, SlackWorld
+from tests.support.pages import html, serve_pages
 from workflows import files
 
 RATING = "4: This image is slightly awesome"
@@ -26,23 +25,9 @@ RATING = "4: This image is slightly awesome"
 
 @pytest.fixture
 def gallery() -> Iterator[str]:
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = b"<html><body><h1>Sunsets</h1><img src='/photos/dusk.jpg'></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    page = html("<html><body><h1>Sunsets</h1><img src='/photos/dusk.jpg'></body></html>")
+    with serve_pages({}, fallback=page) as url:
+        yield url
 
 
 def channel_id(world: SlackWorld, project: int) -> str:

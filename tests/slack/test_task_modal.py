@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from PIL import Image
 from sandbox.driver import Sandbox, UserSession
 from store.enums import ProjectStatus, TaskStatus
 from tests.slack.conftest import ServedTutti, SlackWorld
+from tests.support.pages import html, serve_pages
 from tests.support.world import ACTOR
 from workflows import assignment, files, submission
 from workflows.workers import find_worker
@@ -23,26 +22,10 @@ PAGE = b"<html><body><img src='/images/sunset.png' alt='a sunset'></body></html>
 PLAN = {"who": "The mayor", "what": "A flood", "when": "Today", "where": "Riverside"}
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = PAGE if self.path == "/gallery.html" else b"not found"
-        self.send_response(200 if body is PAGE else 404)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_pages({"/gallery.html": html(PAGE.decode())}) as url:
+        yield url
 
 
 def worker_id(world: SlackWorld, ref: str) -> int:
