@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -18,6 +19,8 @@ from sandbox.slack import FakeSlack
 WRONG_SECRET = "not-the-signing-secret"
 TOO_SLOW = "This app took too long to respond"
 MODAL_TROUBLE = "We had some trouble connecting. Try again?"
+# Not a Slack header: names each delivery so a test can find it in the app server's own access log.
+DELIVERY_ID_HEADER = "X-Sandbox-Delivery-Id"
 
 
 @dataclass
@@ -31,6 +34,7 @@ class AppAnswer:
     timed_out: bool = False
     error: str | None = None
     duplicate: AppAnswer | None = None
+    delivery_id: str = ""
 
     @property
     def acked(self) -> bool:
@@ -51,6 +55,7 @@ class Delivery:
 
     def __init__(self, slack: FakeSlack) -> None:
         self.slack = slack
+        self._ids = itertools.count(1)
 
     def _post(self, kind: str, body: str, content_type: str, extra_headers: dict[str, str] | None = None
               ) -> AppAnswer:
@@ -58,7 +63,9 @@ class Delivery:
         if not config.app_request_url:
             return AppAnswer(kind=kind, status=None, body="", elapsed=0.0, error="No app request URL is set")
         secret = WRONG_SECRET if self.slack.faults.wrong_signature else config.signing_secret
+        delivery_id = str(next(self._ids))
         headers = signed_headers(secret, int(time.time()), body, content_type)
+        headers[DELIVERY_ID_HEADER] = delivery_id
         headers.update(extra_headers or {})
         started = time.monotonic()
         try:
@@ -66,14 +73,15 @@ class Delivery:
                                      timeout=(config.ack_timeout, config.ack_timeout), allow_redirects=False)
         except requests.Timeout:
             return AppAnswer(kind=kind, status=None, body="", elapsed=time.monotonic() - started,
-                             timed_out=True, error=TOO_SLOW)
+                             timed_out=True, error=TOO_SLOW, delivery_id=delivery_id)
         except requests.ConnectionError as error:
             return AppAnswer(kind=kind, status=None, body="", elapsed=time.monotonic() - started,
-                             error=f"dispatch_failed: {error.__class__.__name__}")
+                             error=f"dispatch_failed: {error.__class__.__name__}", delivery_id=delivery_id)
         finally:
             self.slack.recorder.touch()
         elapsed = time.monotonic() - started
-        answer = AppAnswer(kind=kind, status=response.status_code, body=response.text, elapsed=elapsed)
+        answer = AppAnswer(kind=kind, status=response.status_code, body=response.text, elapsed=elapsed,
+                           delivery_id=delivery_id)
         if elapsed > config.ack_timeout:
             answer.timed_out, answer.error = True, TOO_SLOW
         elif not 200 <= response.status_code < 300:

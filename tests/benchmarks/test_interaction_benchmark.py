@@ -1,20 +1,35 @@
 """Interaction benchmark: from a signed Slack interaction reaching Tutti to its HTTP answer, with 20 experts at once.
 
-Tutti runs under gunicorn (2 gthread workers) on PostgreSQL (and SQLite for comparison), the Slack sandbox delivers
-the interactions over HTTP and measures each answer. Every expert opens a task from Home (block_actions → ack and
-views.open) and submits it (view_submission → validated, submitted, answered), five times, all twenty at once.
-Targets (issue 4): p99 under 250 ms, no answer over 3 s. Run with `make bench`.
+Tutti runs as the Procfile deploys it: gunicorn (2 gthread workers) and, on PostgreSQL, an RQ worker process for
+the jobs (SQLite, for comparison, runs jobs in-process as `make dev` does). The Slack sandbox delivers the
+interactions over HTTP. Every expert opens a task from Home (block_actions → ack and views.open) and submits it
+(view_submission → validated, submitted, answered), ten times, all twenty at once and without pause; like a person,
+an expert waits for the "Submitted" modal before going back to Home.
+
+Two figures per interaction: the app's own time, from the request reaching a gunicorn worker to the answer being
+written (gunicorn's access log, matched to each delivery by the sandbox's X-Sandbox-Delivery-Id header), and the
+round trip as the sandbox sees it, which adds the TCP connection, gunicorn's accept queue and the load generator
+itself (twenty polling experts and the sandbox's Web API share the same two cores). Targets (issue 4): p99 under
+250 ms, no answer over 3 s. Run with `make bench`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.container import Tutti
 from bot.settings import Settings
+from sandbox.delivery import AppAnswer
 from sandbox.driver import Sandbox
 from sandbox.state import User
 from store.events import Actor
@@ -26,8 +41,10 @@ from workflows import assignment, catalog, files, projects, workers
 pytestmark = pytest.mark.benchmark
 
 EXPERTS = 20
-TASKS_EACH = 5
+TASKS_EACH = 10
 P99_TARGET, LIMIT = 0.250, 3.0
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+ACCESS_LOG_FORMAT = "%({x-sandbox-delivery-id}i)s %(D)s"  # delivery id, request time in microseconds
 FORM = {"slack": {"fields": [{"key": "summary", "label": "Summary", "type": "text", "max_length": 200}]}}
 
 
@@ -50,8 +67,8 @@ def _seed(url: str, root: Path, sandbox: Sandbox) -> None:
     files.configure_storage(None)
 
 
-def _play(sandbox: Sandbox, user_id: str, barrier: threading.Barrier, opens: list[float], submits: list[float],
-          errors: list[str], lock: threading.Lock) -> None:
+def _play(sandbox: Sandbox, user_id: str, barrier: threading.Barrier, opens: list[AppAnswer],
+          submits: list[AppAnswer], errors: list[str], lock: threading.Lock) -> None:
     person = sandbox.as_user(user_id)
     barrier.wait()
     for _ in range(TASKS_EACH):
@@ -60,13 +77,41 @@ def _play(sandbox: Sandbox, user_id: str, barrier: threading.Barrier, opens: lis
         person.wait_for_modal()
         person.fill("Summary", f"done by {user_id}")
         submitted = person.submit()
+        sandbox.wait_for(lambda: (modal := person.modal()) is not None and "Submitted." in modal, "Submitted.")
         with lock:
             for outcome, into in ((opened, opens), (submitted, submits)):
                 if outcome.answer is not None:
-                    into.append(outcome.answer.elapsed)
+                    into.append(outcome.answer)
                 if not outcome.ok:
                     errors.append(f"{user_id}: {outcome.error}")
         person.close()
+
+
+@contextmanager
+def rq_worker(env: dict[str, str], log_path: Path) -> Iterator[None]:
+    """`tutti worker`, the Procfile's worker process, reading the benchmark's own queue."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([str(Path(sys.executable).with_name("tutti")), "worker"], env={**os.environ, **env},
+                                   stdout=log, stderr=log, start_new_session=True)
+        try:
+            yield
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def server_seconds(access_log: Path) -> dict[str, float]:
+    """Request time per sandbox delivery id, from gunicorn's access log."""
+    times: dict[str, float] = {}
+    for line in access_log.read_text().splitlines():
+        delivery_id, _, micros = line.partition(" ")
+        if delivery_id != "-" and micros.isdigit():
+            times[delivery_id] = int(micros) / 1e6
+    return times
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
@@ -81,12 +126,18 @@ def test_twenty_experts_open_and_submit_at_once(backend: str, tmp_path: Path) ->
         env = {"DATABASE_URL": url, "TUTTI_SLACK_ENABLED": "1", "SLACK_API_URL": sandbox.base_url,
                "SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_SIGNING_SECRET": sandbox.signing_secret,
                "TUTTI_FILES_DIR": str(tmp_path / "files")}
-        with gunicorn(env, workers=2, extra_args=("--worker-class", "gthread", "--threads", "8"),
-                      log_path=tmp_path / "gunicorn.log") as base_url:
+        jobs: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+        if backend == "postgresql":
+            env.update(REDIS_URL=REDIS_URL, TUTTI_QUEUE=f"tutti-interaction-bench-{os.getpid()}")
+            jobs = rq_worker(env, tmp_path / "worker.log")
+        access_log = tmp_path / "access.log"
+        web_args = ("--worker-class", "gthread", "--threads", "8", "--access-logfile", str(access_log),
+                    "--access-logformat", ACCESS_LOG_FORMAT)
+        with jobs, gunicorn(env, workers=2, extra_args=web_args, log_path=tmp_path / "gunicorn.log") as base_url:
             sandbox.app_request_url = f"{base_url}/slack/events"
             sandbox.expects_home_publish = True
-            opens: list[float] = []
-            submits: list[float] = []
+            opens: list[AppAnswer] = []
+            submits: list[AppAnswer] = []
             errors: list[str] = []
             lock = threading.Lock()
             barrier = threading.Barrier(EXPERTS)
@@ -98,12 +149,20 @@ def test_twenty_experts_open_and_submit_at_once(backend: str, tmp_path: Path) ->
                 thread.join(timeout=300)
     finally:
         sandbox.stop()
-    print(f"\n{backend}: {EXPERTS} experts at once, gunicorn 2 gthread workers x 8 threads")
-    print(f"  open a task (block_actions → ack + views.open):  {summary_ms(opens)}")
-    print(f"  submit it (view_submission → answer):            {summary_ms(submits)}")
-    print(f"  target: p99 < {P99_TARGET * 1000:.0f} ms, none over {LIMIT:.0f} s; errors: {len(errors)}")
+    served = server_seconds(access_log)
+    jobs_where = "an RQ worker process" if backend == "postgresql" else "in-process threads"
+    print(f"\n{backend}: {EXPERTS} experts at once, gunicorn 2 gthread workers x 8 threads, jobs on {jobs_where}")
+    for label, answers in (("open a task (block_actions → ack + views.open)", opens),
+                           ("submit it (view_submission → answer)", submits)):
+        print(f"  {label}")
+        print(f"    in the app (gunicorn request time):  {summary_ms([served[a.delivery_id] for a in answers])}")
+        print(f"    round trip seen by the sandbox:      {summary_ms([a.elapsed for a in answers])}")
+    in_app = [served[a.delivery_id] for a in opens + submits]
+    print(f"  all {len(in_app)} interactions in the app: p99 {percentile(in_app, 0.99) * 1000:.0f} ms "
+          f"(target < {P99_TARGET * 1000:.0f} ms); slowest round trip "
+          f"{max(a.elapsed for a in opens + submits) * 1000:.0f} ms (limit {LIMIT:.0f} s); errors: {len(errors)}")
     assert not errors, errors[:5]
     assert len(opens) == len(submits) == EXPERTS * TASKS_EACH
-    assert max(opens + submits) < LIMIT
+    assert max(a.elapsed for a in opens + submits) < LIMIT
     if backend == "postgresql":
-        assert percentile(opens + submits, 0.99) < P99_TARGET * 4, "far off the p99 target"
+        assert percentile(in_app, 0.99) < P99_TARGET * 4, "far off the p99 target"
