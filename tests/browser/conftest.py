@@ -1,5 +1,6 @@
 """Browser fixtures: the sandbox, the test Bolt app, and headless Debian Chromium via Playwright."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sandbox.driver import Sandbox
 from sandbox.testing import sandbox, sandbox_server  # noqa: F401
 from tests.sandbox.bolt_app import ServedBoltApp, serve_bolt_app
 
-CHROMIUM = "/usr/bin/chromium"
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -18,9 +19,10 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium from Debian's package (never a downloaded build)."""
+    """Headless Chromium: $TUTTI_CHROMIUM, else Debian's package, else Playwright's own build (`make browser`)."""
+    executable = os.environ.get("TUTTI_CHROMIUM") or (DEBIAN_CHROMIUM if Path(DEBIAN_CHROMIUM).exists() else None)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
