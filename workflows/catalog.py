@@ -42,11 +42,12 @@ class VersionInfo:
 
 _lock = threading.Lock()
 _cache: dict[tuple[object, ...], VersionInfo] = {}
+_engine_keys: dict[int, tuple[object, str]] = {}
 
 
 def version_info(session: Session, version: WorkflowVersion) -> VersionInfo:
     """The cached definition of `version`; rebuilt when a forced reload bumps its revision."""
-    key = (str(session.get_bind().url), version.id, version.revision, version.created_at)
+    key = (_database_key(session), version.id, version.revision, version.created_at)
     info = _cache.get(key)
     if info is not None:
         return info
@@ -54,6 +55,15 @@ def version_info(session: Session, version: WorkflowVersion) -> VersionInfo:
     with _lock:
         _cache[key] = info
     return info
+
+
+def _database_key(session: Session) -> str:
+    """Which database the session talks to (rendering an engine's URL is slow, so it is done once per engine)."""
+    engine = session.get_bind().engine
+    key = _engine_keys.get(id(engine))
+    if key is None or key[0] is not engine:
+        key = _engine_keys[id(engine)] = (engine, str(engine.url))
+    return key[1]
 
 
 def version_info_by_id(session: Session, version_id: int) -> VersionInfo:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from store.enums import AssignmentStatus, TaskStatus
@@ -30,6 +30,31 @@ class TaskContext:
         return sorted(self.task.assignments, key=lambda a: a.assignment_counter)
 
 
+# Built once: these run on every transition, and building a statement costs as much Python as executing it.
+_LOCK_PROJECT_OF_TASK = (
+    select(Project.id).join(Task, Task.project_id == Project.id).where(Task.id == bindparam("task_id"))
+    .with_for_update(of=Project)
+)
+_TASK_WITH_PROJECT = (
+    select(Task, Project, WorkflowVersion)
+    .join(Project, Project.id == Task.project_id)
+    .join(WorkflowVersion, WorkflowVersion.id == Project.workflow_version_id)
+    .where(Task.id == bindparam("task_id"))
+    .options(
+        joinedload(Task.assignments).joinedload(TaskAssignment.iterations),
+        defer(WorkflowVersion.definition),  # the catalog holds the parsed definition
+    )
+)
+_TASK_WITH_PROJECT_LOCKED = _TASK_WITH_PROJECT.with_for_update(of=Task)
+_PROJECT_WITH_VERSION = (
+    select(Project, WorkflowVersion)
+    .join(WorkflowVersion, WorkflowVersion.id == Project.workflow_version_id)
+    .where(Project.id == bindparam("project_id"))
+    .options(defer(WorkflowVersion.definition))
+)
+_PROJECT_WITH_VERSION_LOCKED = _PROJECT_WITH_VERSION.with_for_update(of=Project)
+
+
 def load_task(session: Session, task_id: int, *, lock: bool = False) -> TaskContext:
     """The task, its project and its version; `lock` takes the project's and then the task's row locks.
 
@@ -37,24 +62,10 @@ def load_task(session: Session, task_id: int, *, lock: bool = False) -> TaskCont
     project are serialised: two last tasks completing at once cannot both miss that the project is finished, and a
     pause cannot slip between a transition's check and its write. SQLite's BEGIN IMMEDIATE already serialises.
     """
+    params = {"task_id": task_id}
     if lock and session.get_bind().dialect.name != "sqlite":
-        session.execute(
-            select(Project.id).join(Task, Task.project_id == Project.id).where(Task.id == task_id)
-            .with_for_update(of=Project)
-        )
-    query = (
-        select(Task, Project, WorkflowVersion)
-        .join(Project, Project.id == Task.project_id)
-        .join(WorkflowVersion, WorkflowVersion.id == Project.workflow_version_id)
-        .where(Task.id == task_id)
-        .options(
-            joinedload(Task.assignments).joinedload(TaskAssignment.iterations),
-            defer(WorkflowVersion.definition),  # the catalog holds the parsed definition
-        )
-    )
-    if lock:
-        query = query.with_for_update(of=Task)
-    row = session.execute(query).unique().first()
+        session.execute(_LOCK_PROJECT_OF_TASK, params)
+    row = session.execute(_TASK_WITH_PROJECT_LOCKED if lock else _TASK_WITH_PROJECT, params).unique().first()
     if row is None:
         raise NotFound(f"Task {task_id} does not exist.")
     task, project, version = row
@@ -62,15 +73,8 @@ def load_task(session: Session, task_id: int, *, lock: bool = False) -> TaskCont
 
 
 def load_project(session: Session, project_id: int, *, lock: bool = False) -> tuple[Project, VersionInfo]:
-    query = (
-        select(Project, WorkflowVersion)
-        .join(WorkflowVersion, WorkflowVersion.id == Project.workflow_version_id)
-        .where(Project.id == project_id)
-        .options(defer(WorkflowVersion.definition))
-    )
-    if lock:
-        query = query.with_for_update(of=Project)
-    row = session.execute(query).first()
+    query = _PROJECT_WITH_VERSION_LOCKED if lock else _PROJECT_WITH_VERSION
+    row = session.execute(query, {"project_id": project_id}).first()
     if row is None:
         raise NotFound(f"Project {project_id} does not exist.")
     project, version = row

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -52,13 +52,16 @@ class CreatedProject:
     created: bool
 
 
+_VERSION_BY_SLUGS = (  # built once: every project creation runs it
+    select(WorkflowVersion)
+    .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+    .where(Workflow.slug == bindparam("workflow_slug"), WorkflowVersion.slug == bindparam("version_slug"))
+    .options(defer(WorkflowVersion.definition))
+)
+
+
 def find_version(session: Session, workflow_slug: str, version_slug: str) -> WorkflowVersion:
-    version = session.scalar(
-        select(WorkflowVersion)
-        .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
-        .where(Workflow.slug == workflow_slug, WorkflowVersion.slug == version_slug)
-        .options(defer(WorkflowVersion.definition))
-    )
+    version = session.scalar(_VERSION_BY_SLUGS, {"workflow_slug": workflow_slug, "version_slug": version_slug})
     if version is None:
         if session.scalar(select(Workflow.id).where(Workflow.slug == workflow_slug)) is None:
             raise NotFound(f"Workflow {workflow_slug} does not exist.")
@@ -107,13 +110,16 @@ def create_project(
                 raise
             return _replay(existing, fingerprint)
     else:
-        session.add(project)
-        session.flush()
+        session.add(project)  # inserted with its first tasks, in one flush
+    statuses: dict[int, TaskStatus] = {}
+    created = _add_due_tasks(session, project, info, statuses)
+    # The project's event comes first in the log; it and its tasks' events and outbox rows are inserted at commit,
+    # one statement per table.
     events.record(session, actor, "project.created", project_id=project.id,
                   after={"workflow": request.workflow_slug, "version": request.version_slug,
                          "description": request.description, "priority": request.priority})
     emit(session, "project.created", project_id=project.id)
-    create_subsequent_tasks(session, project, info, actor=actor, known_statuses={})
+    _start_tasks(session, project, info, created, statuses, actor)
     return CreatedProject(project, created=True)
 
 
@@ -141,15 +147,22 @@ def create_subsequent_tasks(
 ) -> list[Task]:
     """Create every task whose creation dependencies are complete; complete the project when nothing is left.
 
-    `known_statuses` ({step id: status}) spares the query when the caller knows them (a new project has none).
+    `known_statuses` ({step id: status}) spares the query when the caller knows them.
     """
     if project.status is not ProjectStatus.ACTIVE:
         return []
     statuses: dict[int, TaskStatus] = dict(known_statuses) if known_statuses is not None else dict(
         session.execute(select(Task.step_id, Task.status).where(Task.project_id == project.id)).all()
     )
+    created = _add_due_tasks(session, project, info, statuses)
+    _start_tasks(session, project, info, created, statuses, actor)
+    return created
+
+
+def _add_due_tasks(session: Session, project: Project, info: VersionInfo,
+                   statuses: dict[int, TaskStatus]) -> list[Task]:
+    """Insert the tasks that became due (flushing the project too, if it is new); `statuses` gains them."""
     completed = {info.step_slugs[sid] for sid, status in statuses.items() if status is TaskStatus.COMPLETE}
-    ends_project = any(info.step(slug).completion_ends_project for slug in completed)
     created: list[Task] = []
     for step in info.definition.steps:
         step_id = info.step_ids[step.slug]
@@ -162,13 +175,22 @@ def create_subsequent_tasks(
                 continue
             if not check_creation_policy(info, step.creation_policy.function, prerequisites, project.project_data):
                 continue
-        task = Task(project_id=project.id, step_id=step_id, status=TaskStatus.AWAITING_PROCESSING)
+        task = Task(step_id=step_id, status=TaskStatus.AWAITING_PROCESSING)
         task.assignments = []
+        task.project = project  # a new project gets its id in the same flush; an old one's tasks are not loaded
         session.add(task)
         created.append(task)
         statuses[step_id] = TaskStatus.AWAITING_PROCESSING
-    if created:
+    if created or project.id is None:
         session.flush()
+    return created
+
+
+def _start_tasks(session: Session, project: Project, info: VersionInfo, created: list[Task],
+                 statuses: dict[int, TaskStatus], actor: Actor) -> None:
+    """Log and announce new tasks, assign or schedule them; complete the project when nothing is left to do."""
+    completed = {info.step_slugs[sid] for sid, status in statuses.items() if status is TaskStatus.COMPLETE}
+    ends_project = any(info.step(slug).completion_ends_project for slug in completed)
     for task in created:
         step = info.step_for_id(task.step_id)
         events.record(session, actor, "task.created", project_id=project.id, task_id=task.id,
@@ -182,7 +204,6 @@ def create_subsequent_tasks(
     unfinished = [s for s in statuses.values() if not s.is_final]
     if ends_project or not unfinished:
         _change_status(session, project, "complete", actor)
-    return created
 
 
 def _change_status(session: Session, project: Project, action: str, actor: Actor) -> ProjectStatus:
