@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from functools import cached_property
 
+from redis.exceptions import RedisError
 from slack_sdk import WebClient
 
 from bot.settings import Settings
@@ -31,6 +32,8 @@ from workflows.outbox_events import EVENT_TOPIC, MACHINE_TOPIC
 from workflows.staffing import StaffingConfig
 
 log = logging.getLogger(__name__)
+
+PUBLISH_HOME_FUNCTION = "bot.job_entry.publish_home"
 
 
 class Tutti:
@@ -72,6 +75,25 @@ class Tutti:
         return RateLimitedClient(self.rate_limiter, token=self.settings.slack_bot_token,
                                  base_url=self.settings.slack_api_url, timeout=10,
                                  rate_scale=self.settings.slack_rate_scale)
+
+    def publish_home(self, slack_user_id: str) -> None:
+        """Build and publish someone's Home now: they opened the tab and are looking at it. Like every answer to a
+        click it goes straight to Slack (no client-side rate limiting; a 429 is logged and the next open retries)."""
+        HomeRefresh(self.database, self.slack_client).publish(slack_user_id)
+
+    def publish_home_soon(self, slack_user_id: str) -> None:
+        """Publish someone's Home from a job, ahead of queued deliveries; at once when jobs are run by hand (tests)
+        or Redis does not answer (the person is looking at their Home now)."""
+        if isinstance(self.scheduler, RQScheduler):
+            try:
+                self.scheduler.run_soon(PUBLISH_HOME_FUNCTION, slack_user_id)
+                return
+            except RedisError:
+                log.warning("could not queue the Home of %s; publishing it here", slack_user_id, exc_info=True)
+        elif isinstance(self.scheduler, InProcessScheduler):
+            self.scheduler.run_soon(self.publish_home, slack_user_id)
+            return
+        self.publish_home(slack_user_id)
 
     def handlers(self) -> dict[str, Handler]:
         handlers: dict[str, Handler] = {

@@ -31,6 +31,10 @@ def deliver_outbox_message(message_id: int) -> str | None:
     return None if status is None else status.value
 
 
+def publish_home(slack_user_id: str) -> None:
+    instance().publish_home(slack_user_id)
+
+
 def sweep_outbox() -> int:
     return instance().dispatcher.sweep()
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from bot import job_entry
 from bot.container import Tutti
 from bot.settings import Settings
+from jobs.scheduling import INTERACTIVE_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,9 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         tutti = Tutti(settings, in_process_jobs=False)
         job_entry.install(tutti)
         connection = Redis.from_url(settings.redis_url)
-        worker = Worker([Queue(settings.queue_name, connection=connection)], connection=connection)
+        queues = [Queue(settings.queue_name + INTERACTIVE_SUFFIX, connection=connection),  # first: people wait
+                  Queue(settings.queue_name, connection=connection)]
+        worker = Worker(queues, connection=connection)
         worker.work(with_scheduler=True, burst=burst)
         tutti.close()
         return

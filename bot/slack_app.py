@@ -27,7 +27,7 @@ def create_bolt_app(tutti: Tutti, listener_executor: Executor | None = None) -> 
         listener_executor=listener_executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack"),
     )
     register_listeners(app, SlackServices(database=tutti.database, public_url=settings.public_url,
-                                          random=random.random))
+                                          random=random.random, publish_home_soon=tutti.publish_home_soon))
     return app
 
 

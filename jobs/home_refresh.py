@@ -43,6 +43,12 @@ class HomeRefresh:
     def handlers(self) -> dict[str, Handler]:
         return {TOPIC: self.refresh}
 
+    def publish(self, slack_user_id: str) -> None:
+        """Build and publish one person's Home (they just opened the tab)."""
+        with self.database.read() as session:
+            dashboard = dashboard_for(session, slack_user_id)
+        call(self.client, "views.publish", user_id=slack_user_id, view=home_view(dashboard))
+
     def refresh(self, delivery: Delivery) -> None:
         payload = delivery.payload
         task_id = payload.get("task_id")

@@ -14,6 +14,7 @@ from rq import Queue, Retry
 log = logging.getLogger(__name__)
 
 DELIVER_FUNCTION = "bot.job_entry.deliver_outbox_message"
+INTERACTIVE_SUFFIX = "-interactive"  # the queue workers take jobs from first: someone is looking at the result
 
 
 class InProcessScheduler:
@@ -30,6 +31,17 @@ class InProcessScheduler:
         for message_id in message_ids:
             if not self._closed:
                 self._pool.submit(self._run, message_id)
+
+    def run_soon(self, function: Callable[..., object], *args: object) -> None:
+        """Run a function that someone is waiting to see the result of (no outbox row: losing it is harmless)."""
+        if not self._closed:
+            self._pool.submit(self._call, function, *args)
+
+    def _call(self, function: Callable[..., object], *args: object) -> None:
+        try:
+            function(*args)
+        except Exception:
+            log.exception("in-process job %s crashed", getattr(function, "__name__", function))
 
     def enqueue_at(self, message_id: int, when: datetime) -> None:
         delay = max(0.0, (when - datetime.now(UTC)).total_seconds())
@@ -64,6 +76,7 @@ class RQScheduler:
     def __init__(self, redis_url: str, queue_name: str = "tutti") -> None:
         self.connection = Redis.from_url(redis_url)
         self.queue = Queue(queue_name, connection=self.connection)
+        self.interactive = Queue(queue_name + INTERACTIVE_SUFFIX, connection=self.connection)
 
     def enqueue(self, message_ids: list[int]) -> None:
         # One pipelined round trip for all of a commit's messages (a project creation queues several).
@@ -71,6 +84,11 @@ class RQScheduler:
             Queue.prepare_data(DELIVER_FUNCTION, (message_id,), retry=Retry(max=3, interval=[1, 5, 15]))
             for message_id in message_ids
         ])
+
+    def run_soon(self, function: str, *args: object) -> None:
+        """Queue a job someone is waiting to see the result of, ahead of deliveries (no outbox row: losing it is
+        harmless, e.g. a Home publish)."""
+        self.interactive.enqueue(function, *args, result_ttl=0, failure_ttl=3600)
 
     def enqueue_at(self, message_id: int, when: datetime) -> None:
         # RQ's scheduler keeps whole seconds and rounds down: round up so the job never runs before its time.

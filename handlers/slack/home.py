@@ -44,9 +44,14 @@ class HomeListeners:
         self.services = services
 
     def app_home_opened(self, event: dict[str, Any], client: WebClient) -> None:
+        """Publish a fresh Home (ages and the running timer move on between changes), from a job when there is one:
+        it is the heaviest thing a click asks for, and the web process should stay free for the next click."""
         if event.get("tab", "home") != "home":
             return
-        publish_home(self.services, client, event["user"])
+        if self.services.publish_home_soon is not None:
+            self.services.publish_home_soon(event["user"])
+        else:
+            publish_home(self.services, client, event["user"])
 
     def page(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()

@@ -15,3 +15,5 @@ class SlackServices:
     database: Database
     public_url: str
     random: Callable[[], float]
+    # Publishes someone's Home from a job, ahead of other jobs; None: the listener publishes it itself.
+    publish_home_soon: Callable[[str], None] | None = None
