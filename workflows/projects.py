@@ -137,21 +137,11 @@ def _replay(existing: Project, fingerprint: str | None) -> CreatedProject:
     return CreatedProject(existing, created=False)
 
 
-def create_subsequent_tasks(
-    session: Session,
-    project: Project,
-    info: VersionInfo,
-    *,
-    actor: Actor,
-    known_statuses: dict[int, TaskStatus] | None = None,
-) -> list[Task]:
-    """Create every task whose creation dependencies are complete; complete the project when nothing is left.
-
-    `known_statuses` ({step id: status}) spares the query when the caller knows them.
-    """
+def create_subsequent_tasks(session: Session, project: Project, info: VersionInfo, *, actor: Actor) -> list[Task]:
+    """Create every task whose creation dependencies are complete; complete the project when nothing is left."""
     if project.status is not ProjectStatus.ACTIVE:
         return []
-    statuses: dict[int, TaskStatus] = dict(known_statuses) if known_statuses is not None else dict(
+    statuses: dict[int, TaskStatus] = dict(
         session.execute(select(Task.step_id, Task.status).where(Task.project_id == project.id)).all()
     )
     created = _add_due_tasks(session, project, info, statuses)
