@@ -1,16 +1,17 @@
 """Interaction benchmark: from a signed Slack interaction reaching Tutti to its HTTP answer, with 20 experts at once.
 
-Tutti runs as the Procfile deploys it: gunicorn (2 gthread workers) and, on PostgreSQL, an RQ worker process for
-the jobs (SQLite, for comparison, runs jobs in-process as `make dev` does). The Slack sandbox delivers the
-interactions over HTTP. Every expert opens a task from Home (block_actions → ack and views.open) and submits it
+Tutti runs as the Procfile deploys it: gunicorn (2 workers) and, on PostgreSQL, an RQ worker process for the jobs
+(SQLite, for comparison, runs jobs in-process as `make dev` does). The Slack sandbox delivers the interactions over
+HTTP. Every expert opens a task from Home (block_actions → ack and views.open) and submits it
 (view_submission → validated, submitted, answered), ten times, all twenty at once and without pause; like a person,
 an expert waits for the "Submitted" modal before going back to Home.
 
-Two figures per interaction: the app's own time, from the request reaching a gunicorn worker to the answer being
-written (gunicorn's access log, matched to each delivery by the sandbox's X-Sandbox-Delivery-Id header), and the
-round trip as the sandbox sees it, which adds the TCP connection, gunicorn's accept queue and the load generator
-itself (twenty polling experts and the sandbox's Web API share the same two cores). Targets (issue 4): p99 under
-250 ms, no answer over 3 s. Run with `make bench`.
+Two figures per interaction: the round trip as the sandbox sees it, from sending the signed request to reading the
+answer, which is what the targets are held to; and, to show where that time goes, the app's own part, from a
+gunicorn worker taking the request to the answer being written (gunicorn's access log, matched to each delivery by
+the sandbox's X-Sandbox-Delivery-Id header). The difference is waiting for a free worker, the TCP connection and
+the load generator itself (twenty polling experts and the sandbox's Web API share the same two cores). Targets
+(issue 4): p99 under 250 ms, no answer over 3 s. Run with `make bench`.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def test_twenty_experts_open_and_submit_at_once(backend: str, tmp_path: Path) ->
             env.update(REDIS_URL=REDIS_URL, TUTTI_QUEUE=f"tutti-interaction-bench-{os.getpid()}")
             jobs = rq_worker(env, tmp_path / "worker.log")
         access_log = tmp_path / "access.log"
-        web_args = ("--worker-class", "gthread", "--threads", "8", "--access-logfile", str(access_log),
+        web_args = ("--access-logfile", str(access_log),
                     "--access-logformat", ACCESS_LOG_FORMAT)
         with jobs, gunicorn(env, workers=2, extra_args=web_args, log_path=tmp_path / "gunicorn.log") as base_url:
             sandbox.app_request_url = f"{base_url}/slack/events"
@@ -165,18 +166,19 @@ def test_twenty_experts_open_and_submit_at_once(backend: str, tmp_path: Path) ->
         sandbox.stop()
     served = server_seconds(access_log)
     jobs_where = "an RQ worker process" if backend == "postgresql" else "in-process threads"
-    print(f"\n{backend}: {EXPERTS} experts at once, gunicorn 2 gthread workers x 8 threads, jobs on {jobs_where}")
+    print(f"\n{backend}: {EXPERTS} experts at once, gunicorn with 2 workers, jobs on {jobs_where}")
     for label, answers in (("open a task (block_actions → ack + views.open)", opens),
                            ("submit it (view_submission → answer)", submits)):
         print(f"  {label}")
-        print(f"    in the app (gunicorn request time):  {summary_ms([served[a.delivery_id] for a in answers])}")
         print(f"    round trip seen by the sandbox:      {summary_ms([a.elapsed for a in answers])}")
+        print(f"    of which in the app (gunicorn):      {summary_ms([served[a.delivery_id] for a in answers])}")
+    round_trips = [a.elapsed for a in opens + submits]
     in_app = [served[a.delivery_id] for a in opens + submits]
-    print(f"  all {len(in_app)} interactions in the app: p99 {percentile(in_app, 0.99) * 1000:.0f} ms "
-          f"(target < {P99_TARGET * 1000:.0f} ms); slowest round trip "
-          f"{max(a.elapsed for a in opens + submits) * 1000:.0f} ms (limit {LIMIT:.0f} s); errors: {len(errors)}")
+    print(f"  all {len(round_trips)} interactions: p99 {percentile(round_trips, 0.99) * 1000:.0f} ms "
+          f"(target < {P99_TARGET * 1000:.0f} ms), in the app {percentile(in_app, 0.99) * 1000:.0f} ms; slowest "
+          f"{max(round_trips) * 1000:.0f} ms (limit {LIMIT:.0f} s); errors: {len(errors)}")
     assert not errors, errors[:5]
     assert len(opens) == len(submits) == EXPERTS * TASKS_EACH
-    assert max(a.elapsed for a in opens + submits) < LIMIT
+    assert max(round_trips) < LIMIT
     if backend == "postgresql":
-        assert percentile(in_app, 0.99) < P99_TARGET * 4, "far off the p99 target"
+        assert percentile(round_trips, 0.99) < P99_TARGET * 4, "far off the p99 target"
