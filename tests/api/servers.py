@@ -55,15 +55,33 @@ def gunicorn(env: dict[str, str], *, workers: int = 1, log_path: Path | None = N
             time.sleep(0.1)
         yield base_url
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
         if log_path:
             log.close()  # type: ignore[union-attr]
+
+
+@contextmanager
+def tutti_worker(env: dict[str, str], log_path: Path) -> Iterator[None]:
+    """`tutti worker`, the Procfile's job worker, with `env` (REDIS_URL and TUTTI_QUEUE say which queues it reads)."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([str(Path(sys.executable).with_name("tutti")), "worker"],
+                                   cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+                                   stdout=log, stderr=log, start_new_session=True)
+        try:
+            yield
+        finally:
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, a little patience, then SIGKILL."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @dataclass

@@ -19,12 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,7 +30,7 @@ from sandbox.delivery import AppAnswer
 from sandbox.driver import Sandbox, UserSession
 from sandbox.state import User
 from store.events import Actor
-from tests.api.servers import gunicorn
+from tests.api.servers import gunicorn, tutti_worker
 from tests.benchmarks.support import fresh_postgres, fresh_sqlite, percentile, summary_ms
 from tests.support.world import World, human
 from workflows import assignment, catalog, files, projects, workers
@@ -102,23 +97,6 @@ def _home_lists_as_completed(person: UserSession, story: str) -> bool:
     return home.text.index(story) > home.text.index(COMPLETED)
 
 
-@contextmanager
-def rq_worker(env: dict[str, str], log_path: Path) -> Iterator[None]:
-    """`tutti worker`, the Procfile's worker process, reading the benchmark's own queue."""
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([str(Path(sys.executable).with_name("tutti")), "worker"], env={**os.environ, **env},
-                                   stdout=log, stderr=log, start_new_session=True)
-        try:
-            yield
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 def server_seconds(access_log: Path) -> dict[str, float]:
     """Request time per sandbox delivery id, from gunicorn's access log."""
     times: dict[str, float] = {}
@@ -144,7 +122,7 @@ def test_twenty_experts_open_and_submit_at_once(backend: str, tmp_path: Path) ->
         jobs: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
         if backend == "postgresql":
             env.update(REDIS_URL=REDIS_URL, TUTTI_QUEUE=f"tutti-interaction-bench-{os.getpid()}")
-            jobs = rq_worker(env, tmp_path / "worker.log")
+            jobs = tutti_worker(env, tmp_path / "worker.log")
         access_log = tmp_path / "access.log"
         web_args = ("--access-logfile", str(access_log),
                     "--access-logformat", ACCESS_LOG_FORMAT)

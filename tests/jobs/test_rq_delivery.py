@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections import Counter
@@ -17,17 +16,16 @@ from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
-from bot import job_entry
 from bot.container import Tutti
 from bot.settings import Settings
 from store.enums import OutboxStatus, TaskStatus
 from store.models import OutboxMessage, ProjectEvent
+from tests.support.jobs import tutti_with_jobs
 from tests.support.pages import serve_pages
 from tests.support.world import World, machine
 from workflows import files
 from workflows.outbox_events import MACHINE_TOPIC
 
-REDIS_URL = os.environ.get("REDIS_URL")
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 SETTLE_SECONDS = 30.0
 
@@ -96,28 +94,15 @@ class Jobs:
     def settled(self) -> bool:
         return not self.pending()
 
-    def clean(self) -> None:
-        if self.queue is not None:
-            for key in self.connection.keys(f"rq:*{self.queue.name}*"):
-                self.connection.delete(key)
-            self.queue.delete(delete_jobs=True)
-            self.connection.close()
-
 
 @pytest.fixture
-def jobs(settings: Settings, tmp_path: Path) -> Iterator[Jobs]:
+def jobs(settings: Settings) -> Iterator[Jobs]:
     """Tutti delivering through RQ on a queue of its own when REDIS_URL is set, else on in-process threads."""
-    if REDIS_URL:
-        configured = settings.with_(redis_url=REDIS_URL, queue_name=f"tutti-test-{uuid.uuid4().hex[:12]}")
-        tutti = Tutti(configured, in_process_jobs=False)
-        job_entry.install(tutti)
-    else:
-        tutti = Tutti(settings, in_process_jobs=True)
-    runner = Jobs(tutti)
-    yield runner
-    runner.clean()
-    job_entry.install(None)  # type: ignore[arg-type]
-    tutti.close()
+    with tutti_with_jobs(settings) as tutti:
+        runner = Jobs(tutti)
+        yield runner
+        if runner.queue is not None:
+            runner.connection.close()
     files.configure_storage(None)
 
 

@@ -7,9 +7,7 @@ listener publishes Home itself: a person looking at their Home never waits for n
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,15 +15,14 @@ import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from bot import job_entry
 from bot.container import Tutti
 from bot.settings import Settings
 from jobs.scheduling import INTERACTIVE_SUFFIX
 from sandbox.driver import Sandbox
 from tests.slack.conftest import ServedTutti, SlackWorld
 from tests.slack.home_support import assign, create, load_desk
+from tests.support.jobs import REDIS_URL, tutti_with_jobs
 
-REDIS_URL = os.environ.get("REDIS_URL")
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
 
@@ -35,24 +32,12 @@ def publishes_for(sandbox: Sandbox, slack_user_id: str) -> int:
 
 @pytest.fixture
 def served_with_jobs(slack_settings: Settings, sandbox: Sandbox, tmp_path: Path) -> Iterator[ServedTutti]:
-    """Tutti with its real job runner (RQ on queues of its own when REDIS_URL is set, else threads), served."""
-    if REDIS_URL:
-        settings = slack_settings.with_(redis_url=REDIS_URL, queue_name=f"tutti-test-{uuid.uuid4().hex[:12]}")
-        tutti = Tutti(settings, in_process_jobs=False)
-        job_entry.install(tutti)
-    else:
-        tutti = Tutti(slack_settings, in_process_jobs=True)
-    served = ServedTutti(SlackWorld(tutti, tmp_path, sandbox))
-    sandbox.app_request_url = f"{served.url}/slack/events"
-    yield served
-    served.stop()
-    if REDIS_URL:
-        connection = Redis.from_url(REDIS_URL)
-        for name in (tutti.settings.queue_name, tutti.settings.queue_name + INTERACTIVE_SUFFIX):
-            Queue(name, connection=connection).delete(delete_jobs=True)
-        connection.close()
-        job_entry.install(None)  # type: ignore[arg-type]
-    tutti.close()
+    """Tutti with its real job runner, answering the sandbox."""
+    with tutti_with_jobs(slack_settings) as tutti:
+        served = ServedTutti(SlackWorld(tutti, tmp_path, sandbox))
+        sandbox.app_request_url = f"{served.url}/slack/events"
+        yield served
+        served.stop()
 
 
 def test_a_job_publishes_the_home_someone_opens(served_with_jobs: ServedTutti, sandbox: Sandbox) -> None:
