@@ -102,19 +102,19 @@ def update_view(client: WebClient, view_id: str, view: dict[str, Any], view_hash
 
 def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> str | None:
     """views.open; the new view's id, or None (logged) when the trigger expired."""
-    try:
-        response = client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as exc:
-        log.warning("views.open refused: %s", exc.response.get("error"))
-        return None
-    return str(response["view"]["id"])
+    return _show(client.views_open, "views.open", trigger_id, view)
 
 
 def push_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> str | None:
+    """views.push onto the open modal; the new view's id, or None (logged) when the trigger expired."""
+    return _show(client.views_push, "views.push", trigger_id, view)
+
+
+def _show(method: Callable[..., Any], name: str, trigger_id: str, view: dict[str, Any]) -> str | None:
     try:
-        response = client.views_push(trigger_id=trigger_id, view=view)
+        response = method(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:
-        log.warning("views.push refused: %s", exc.response.get("error"))
+        log.warning("%s refused: %s", name, exc.response.get("error"))
         return None
     return str(response["view"]["id"])
 
