@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from store import appends
+from store.outbox import OUTBOX
+
 OutboxNotifier = Callable[[list[int]], None]
 
-OUTBOX_MESSAGES = "tutti.outbox_messages"
 READ_ONLY = "tutti_read_only"
 
 
@@ -106,13 +108,12 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit, then tell the outbox dispatcher which messages became deliverable."""
-        messages = list(self.session.info.pop(OUTBOX_MESSAGES, []))
+        rows = appends.transaction_rows(self.session)
         self.session.commit()
-        # Messages added inside a savepoint that was rolled back never got an id; they do not exist.
-        outbox_ids = [m.id for m in messages if m.id is not None]
+        # Messages added inside a savepoint that was rolled back are gone from `rows`.
+        outbox_ids = appends.inserted_ids(rows, OUTBOX)
         if outbox_ids and self.database.outbox_notifier is not None:
             self.database.outbox_notifier(outbox_ids)
 
     def rollback(self) -> None:
-        self.session.info.pop(OUTBOX_MESSAGES, None)
         self.session.rollback()

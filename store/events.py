@@ -8,8 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import appends
 from store.enums import EventSource
 from store.models import ProjectEvent
+from store.types import utcnow
+
+_EVENTS = ProjectEvent.__table__
 
 
 @dataclass(frozen=True)
@@ -42,17 +46,10 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        ProjectEvent(
-            project_id=project_id,
-            task_id=task_id,
-            action=action,
-            actor=actor.id,
-            source=actor.source,
-            before=before,
-            after=after,
-        )
-    )
+    appends.append(session, _EVENTS, {
+        "project_id": project_id, "task_id": task_id, "action": action, "actor": actor.id, "source": actor.source,
+        "before": before, "after": after, "created_at": utcnow(),
+    })
 
 
 def project_events(session: Session, project_id: int) -> list[ProjectEvent]:

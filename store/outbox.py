@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from store.db import OUTBOX_MESSAGES
+from store import appends
 from store.enums import OutboxStatus
 from store.models import OutboxMessage
 from store.types import utcnow
+
+OUTBOX = OutboxMessage.__table__
 
 CLAIM_SECONDS = 300
 
@@ -26,20 +28,14 @@ def add_message(
     max_attempts: int = 8,
     backoff_seconds: float = 2.0,
     available_at: datetime | None = None,
-) -> OutboxMessage:
+) -> None:
     """Queue work for after commit; the unit of work hands the new ids to the dispatcher once committed."""
-    message = OutboxMessage(
-        topic=topic,
-        payload=payload,
-        project_id=project_id,
-        dedupe_key=dedupe_key,
-        max_attempts=max_attempts,
-        backoff_seconds=backoff_seconds,
-        available_at=available_at or utcnow(),
-    )
-    session.add(message)  # inserted with the rest of the unit of work, batched per table
-    session.info.setdefault(OUTBOX_MESSAGES, []).append(message)
-    return message
+    now = utcnow()
+    appends.append(session, OUTBOX, {
+        "topic": topic, "payload": payload, "project_id": project_id, "dedupe_key": dedupe_key,
+        "max_attempts": max_attempts, "backoff_seconds": backoff_seconds, "available_at": available_at or now,
+        "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now,
+    }, want_id=True)
 
 
 def claim(session: Session, message_id: int, *, now: datetime | None = None) -> OutboxMessage | None:

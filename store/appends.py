@@ -1,0 +1,117 @@
+"""Insert-only rows (the project event log, the outbox), written in one statement per table.
+
+These rows are never changed by the transaction that writes them, so they skip the ORM's unit of work, which
+would track each one as an object until commit: that tracking cost more than everything else a project creation
+does in Python. They are kept in memory and inserted, in the order they were appended, when the transaction or a
+savepoint commits, or before a query reads their table. A savepoint that rolls back takes its rows with it, and
+rows of the enclosing transaction it had written are written again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+
+_ROWS = "tutti.appended_rows"
+
+
+@dataclass(eq=False)
+class _Row:
+    table: Table
+    values: dict[str, Any]
+    scope: SessionTransaction | None  # the innermost savepoint when appended (None: the transaction itself)
+    want_id: bool
+    written_in: SessionTransaction | None = None  # the innermost savepoint when inserted
+    written: bool = False
+    id: int | None = None
+
+
+def append(session: Session, table: Table, values: dict[str, Any], *, want_id: bool = False) -> None:
+    """Queue a row for `table` (rows of one table always carry the same keys); `want_id` reads its id back."""
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any query still drops the row
+    session.info.setdefault(_ROWS, []).append(_Row(table, values, session.get_nested_transaction(), want_id))
+
+
+def write(session: Session) -> None:
+    """Insert the rows not yet written, one statement per table; ORM objects they refer to are flushed first."""
+    pending = [row for row in session.info.get(_ROWS, ()) if not row.written]
+    if not pending:
+        return
+    session.flush()
+    connection = session.connection()
+    scope = session.get_nested_transaction()
+    groups: dict[tuple[Table, bool], list[_Row]] = {}
+    for row in pending:
+        groups.setdefault((row.table, row.want_id), []).append(row)
+    for (table, want_id), group in groups.items():
+        values = [row.values for row in group]
+        if want_id:
+            statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+            new_ids: list[int | None] = list(connection.execute(statement, values).scalars())
+        else:
+            connection.execute(table.insert(), values)
+            new_ids = [None] * len(group)
+        for row, row_id in zip(group, new_ids, strict=True):
+            row.written, row.written_in, row.id = True, scope, row_id
+
+
+def transaction_rows(session: Session) -> list[_Row]:
+    """This transaction's rows (the same list until it ends); after commit, `inserted_ids` reads their ids."""
+    return session.info.setdefault(_ROWS, [])
+
+
+def inserted_ids(rows: Iterable[_Row], table: Table) -> list[int]:
+    """Ids of the rows of `table` that were written (and asked for their id)."""
+    return [row.id for row in rows if row.table is table and row.id is not None]
+
+
+def _within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write(session)  # also runs before a savepoint is released: its rows then belong to the enclosing transaction
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_commit(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_ROWS, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    rows: list[_Row] | None = session.info.get(_ROWS)
+    if not rows:
+        return
+    if not previous.nested:
+        session.info.pop(_ROWS, None)
+        return
+    kept = []
+    for row in rows:
+        if _within(row.scope, previous):
+            continue
+        if row.written and _within(row.written_in, previous):
+            row.written, row.written_in, row.id = False, None, None  # undone with the savepoint: write again
+        kept.append(row)
+    rows[:] = kept  # in place: the unit of work may hold this list
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_reading(state: ORMExecuteState) -> None:
+    rows: list[_Row] | None = state.session.info.get(_ROWS)
+    if not rows:
+        return
+    tables = {row.table for row in rows if not row.written}
+    if tables and any(mapper.local_table in tables for mapper in state.all_mappers):
+        write(state.session)
