@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from store.models import ApiKey, SeenSignature, WebhookDelivery
@@ -48,6 +48,15 @@ def new_webhook_secret() -> str:
 
 def find_key(session: Session, key_id: str) -> ApiKey | None:
     return session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
+
+
+_SECRET_BY_KEY = select(ApiKey.secret, ApiKey.revoked_at).where(ApiKey.key_id == bindparam("key_id"))
+
+
+def key_secret(session: Session, key_id: str) -> tuple[str, datetime | None] | None:
+    """The key's secret and when it was revoked, if ever (every signed request asks: only the two columns)."""
+    row = session.execute(_SECRET_BY_KEY, {"key_id": key_id}).first()
+    return None if row is None else (row[0], row[1])
 
 
 def create_key(session: Session, *, client: str = "", key_id: str | None = None, secret: str | None = None) -> ApiKey:
@@ -99,9 +108,11 @@ def stored_webhook(session: Session, key_id: str) -> Webhook | None:
 
 
 def remember_signature(session: Session, key_id: str, signature: str, request_digest: str) -> None:
-    """Record a served request's signature; a second identical one fails the unique constraint on flush."""
-    session.add(SeenSignature(key_id=key_id, signature=signature, request_digest=request_digest))
-    session.flush()
+    """Record a served request's signature; a second identical one fails the unique constraint at once."""
+    session.connection().execute(
+        SeenSignature.__table__.insert(),
+        {"key_id": key_id, "signature": signature, "request_digest": request_digest, "seen_at": utcnow()},
+    )
 
 
 def forget_old_signatures(session: Session, *, now: datetime | None = None) -> int:

@@ -67,12 +67,13 @@ class Keyring:
             return self._static[key_id]
         if len(key_id) > 100 or "\x00" in key_id:
             raise AuthError("unknown_key", "Unable to find API key")
-        key = api_clients.find_key(session, key_id)
-        if key is None:
+        found = api_clients.key_secret(session, key_id)
+        if found is None:
             raise AuthError("unknown_key", "Unable to find API key")
-        if key.revoked_at is not None:
+        secret, revoked_at = found
+        if revoked_at is not None:
             raise AuthError("revoked_key", "This API key was revoked; sign with a current key")
-        return key.secret
+        return secret
 
 
 def parse_signature_header(value: str) -> dict[str, str]:
