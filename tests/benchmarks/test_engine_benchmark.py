@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
@@ -85,6 +86,12 @@ class Bench:
     def task(self, session: Session, project_id: int) -> int:
         return read_models.project_information(session, [project_id])[str(project_id)]["tasks"]["draft"]["id"]
 
+    def assigned_task(self, session: Session) -> int:
+        """A new bench task with its writer assigned, ready to be submitted."""
+        task = self.task(session, self.create(session, "bench"))
+        assignment.assign_task(session, task, self.writer, actor=ACTOR)
+        return task
+
     def seed(self, total: int) -> float:
         """Create projects through the use case, many per transaction, until `total` exist; half have a human task."""
         started = time.perf_counter()
@@ -152,6 +159,58 @@ class Bench:
         return cycles * 6 / _timed_in_threads(work, cycles, threads)
 
 
+# What a submit sends, written by hand: lock the project, read the task with its assignments, update the task,
+# the assignment and the iteration, log the event, queue the notice. Sent straight through psycopg2, it shows what
+# the database and this machine allow before any engine code runs.
+_FLOOR_STATEMENTS = (
+    "SELECT p.id FROM projects p JOIN tasks t ON t.project_id = p.id WHERE t.id = %(task)s FOR UPDATE OF p",
+    "SELECT t.id, t.status, p.status, a.id, a.status, a.in_progress_task_data, i.id FROM tasks t "
+    "JOIN projects p ON p.id = t.project_id JOIN workflow_versions v ON v.id = p.workflow_version_id "
+    "LEFT JOIN task_assignments a ON a.task_id = t.id LEFT JOIN iterations i ON i.assignment_id = a.id "
+    "WHERE t.id = %(task)s FOR UPDATE OF t",
+    "UPDATE tasks SET status = 'pending_review', updated_at = now() WHERE id = %(task)s",
+    "UPDATE task_assignments SET status = 'submitted', in_progress_task_data = %(data)s WHERE task_id = %(task)s",
+    "UPDATE iterations SET status = 'requested_review', end_datetime = now(), submitted_data = %(data)s "
+    "WHERE assignment_id IN (SELECT id FROM task_assignments WHERE task_id = %(task)s)",
+    "INSERT INTO project_events (project_id, task_id, action, actor, source, before, after, created_at) "
+    "SELECT project_id, id, 'task.submit', 'bench', 'cli', '{}', '{}', now() FROM tasks WHERE id = %(task)s",
+    "INSERT INTO outbox (topic, payload, status, attempts, max_attempts, backoff_seconds, available_at, created_at, "
+    "project_id) SELECT 'event', %(data)s, 'pending', 0, 8, 2.0, now(), now(), project_id FROM tasks "
+    "WHERE id = %(task)s RETURNING id",
+)
+
+
+def driver_floor(url: str, task_ids: list[int], threads: int) -> tuple[float, float, float]:
+    """A submit's statements through psycopg2 alone: (transactions/s, ms of this process's CPU and ms of everything
+    else's CPU, per transaction). On one machine the rest is mostly PostgreSQL."""
+    dsn = make_url(normalise_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
+    queue = list(task_ids)
+    lock = threading.Lock()
+
+    def work(share: int) -> None:
+        connection = psycopg2.connect(dsn)
+        cursor = connection.cursor()
+        for _ in range(share):
+            with lock:
+                task = queue.pop()
+            for statement in _FLOOR_STATEMENTS:
+                cursor.execute(statement, {"task": task, "data": '{"text": "v1"}'})
+            connection.commit()
+        connection.close()
+
+    busy, mine = _machine_busy_seconds(), time.process_time()
+    seconds = _timed_in_threads(work, len(task_ids), threads)
+    busy, mine = _machine_busy_seconds() - busy, time.process_time() - mine
+    count = len(task_ids)
+    return count / seconds, mine / count * 1000, max(0.0, busy - mine) / count * 1000
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds every core of this machine spent busy since boot (Linux)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def _timed_in_threads(work: Callable[[int], None], total: int, threads: int) -> float:
     """Seconds for `threads` threads to do `total` items of `work` between them."""
     shares = [total // threads + (1 if i < total % threads else 0) for i in range(threads)]
@@ -215,6 +274,12 @@ def test_engine_throughput_and_statements_per_use_case(bench: Bench) -> None:
     threaded_creations = max(creations for creations, _ in threaded.values())
     threaded_transitions = max(transitions for _, transitions in threaded.values())
 
+    floor: dict[int, tuple[float, float, float]] = {}
+    if backend == "postgresql":
+        for n in THREAD_COUNTS:
+            tasks, _ = bench.unit(lambda s: [bench.assigned_task(s) for _ in range(CYCLES * 6)])
+            floor[n] = driver_floor(bench.tutti.settings.database_url, tasks, n)
+
     seed_seconds = bench.seed(PROJECTS_LARGE)
     large = bench.statements()
     large_creations = bench.creations_per_second(CREATIONS)
@@ -234,6 +299,10 @@ def test_engine_throughput_and_statements_per_use_case(bench: Bench) -> None:
     for n, (creations, transitions) in threaded.items():
         print(f"with {n} threads in this one process (~{PROJECTS_SMALL} projects): "
               f"{creations:.0f} creations/s, {transitions:.0f} transitions/s")
+    for n, (rate, mine, rest) in floor.items():
+        print(f"floor: a submit's {len(_FLOOR_STATEMENTS)} statements + commit through psycopg2 alone, {n} threads: "
+              f"{rate:.0f}/s; CPU per transaction {mine:.2f} ms here, {rest:.2f} ms in PostgreSQL and the rest "
+              f"of the machine ({os.cpu_count()} CPUs)")
     print("SQL statements per use case:")
     for name in small:
         print(f"  {name:36}{small[name]:>16}{large[name]:>18}")
