@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.util import find_tables
 
 _ROWS = "tutti.appended_rows"
 
@@ -94,9 +95,11 @@ def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
     rows: list[_Row] | None = session.info.get(_ROWS)
     if not rows:
         return
-    if not previous.nested:
+    if previous.parent is None:  # the transaction itself
         session.info.pop(_ROWS, None)
         return
+    if not previous.nested:
+        return  # a failed flush's own sub-transaction; its savepoint or the transaction reports its own rollback
     kept = []
     for row in rows:
         if _within(row.scope, previous):
@@ -113,5 +116,6 @@ def _write_before_reading(state: ORMExecuteState) -> None:
     if not rows:
         return
     tables = {row.table for row in rows if not row.written}
-    if tables and any(mapper.local_table in tables for mapper in state.all_mappers):
+    if tables and not tables.isdisjoint(find_tables(state.statement, include_aliases=True, include_joins=True,
+                                                    include_crud=True)):
         write(state.session)

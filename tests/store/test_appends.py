@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from store import events, outbox
 from store.db import Database
 from store.events import Actor
-from store.models import OutboxMessage, ProjectEvent
+from store.models import OutboxMessage, ProjectEvent, Worker
 from tests.support.world import World, human
 
 ACTOR = Actor.cli("test")
@@ -86,8 +87,16 @@ def test_a_query_in_the_same_transaction_sees_the_rows(database: Database, proje
         outbox.add_message(uow.session, "topic.seen", {"x": 1}, project_id=project_id)
         events.record(uow.session, ACTOR, "test.seen", project_id=project_id)
         seen = uow.session.scalars(select(OutboxMessage.topic).where(OutboxMessage.topic == "topic.seen")).all()
-        logged = uow.session.scalars(select(ProjectEvent.action).where(ProjectEvent.action == "test.seen")).all()
-        assert (seen, logged) == (["topic.seen"], ["test.seen"])
+        assert seen == ["topic.seen"]
+        uow.rollback()
+    with database.unit_of_work() as uow:  # the table only in a subquery, or as a plain Table
+        events.record(uow.session, ACTOR, "test.seen", project_id=project_id)
+        counted = uow.session.scalar(select(func.count()).select_from(ProjectEvent)
+                                     .where(ProjectEvent.action == "test.seen"))
+        outbox.add_message(uow.session, "topic.seen", {"x": 1}, project_id=project_id)
+        table = OutboxMessage.__table__
+        listed = uow.session.execute(select(table.c.topic).where(table.c.topic == "topic.seen")).scalars().all()
+        assert (counted, listed) == (1, ["topic.seen"])
         uow.rollback()
 
     assert "topic.seen" not in _topics(database, project_id)
@@ -116,3 +125,23 @@ def test_a_rolled_back_savepoint_takes_its_rows_and_keeps_the_enclosing_transact
     with database.read() as session:
         topics = session.scalars(select(OutboxMessage.topic).where(OutboxMessage.id.in_(notified))).all()
     assert sorted(topics) == ["topic.before", "topic.kept"]
+
+
+def test_a_failed_flush_inside_a_savepoint_keeps_the_enclosing_transactions_rows(
+    database: Database, project_id: int, notified: list[int]
+) -> None:
+    with database.unit_of_work() as uow:
+        session = uow.session
+        session.add(Worker(slack_user_id="U_APPENDS", username="appends"))
+        session.flush()
+        events.record(session, ACTOR, "test.before", project_id=project_id)
+        outbox.add_message(session, "topic.before", {}, project_id=project_id)
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.add(Worker(slack_user_id="U_APPENDS", username="appends-again"))
+            session.flush()
+        outbox.add_message(session, "topic.after", {}, project_id=project_id)
+        uow.commit()
+
+    assert _log(database, project_id)[-1] == "test.before"
+    assert _topics(database, project_id)[-2:] == ["topic.before", "topic.after"]
+    assert len(notified) == 2
