@@ -5,12 +5,13 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from store import events
 from store.enums import AssignmentStatus, IterationStatus, TaskStatus
 from store.events import Actor
-from store.models import Iteration, TaskAssignment
+from store.models import Iteration, TaskAssignment, TimeEntry
 from workflows import lifecycle
 from workflows.context import load_task
 from workflows.errors import InvalidRevertError, NotFound
@@ -43,6 +44,9 @@ def revert_task(
         raise InvalidRevertError("Cannot revert before an iteration that isn't the first of its assignment.")
     if ctx.task.status is TaskStatus.ABORTED:
         raise InvalidRevertError("Cannot revert aborted task.")
+    if ctx.project.status.is_over:  # a reopened task there could never be finished (no task of it may change)
+        raise InvalidRevertError(f"Project {ctx.project.id} is {ctx.project.status.value}; its tasks cannot be "
+                                 "reverted.")
 
     def change_of(iteration: Iteration) -> Change:
         if revert_before:
@@ -114,6 +118,11 @@ def _apply(
     # Demote and delete before promoting: at most one assignment per task may be processing at any moment
     # (a unique index says so), so the one that becomes processing is written after the others are flushed.
     promote: list[TaskAssignment] = []
+    # The time logged on deleted assignments goes with them (Orchestra soft-deletes both); a timer on one keeps
+    # running, unlinked.
+    deleted = [a.id for a in assignments if assignment_changes[a.id] is Change.DELETED]
+    if deleted:
+        session.execute(delete(TimeEntry).where(TimeEntry.assignment_id.in_(deleted)))
     for assignment in list(assignments):
         change = assignment_changes[assignment.id]
         if change is Change.DELETED:

@@ -127,7 +127,7 @@ def _check_submission_dependencies(session: Session, ctx: TaskContext) -> None:
     needed = ctx.step.submission_depends_on
     if not needed:
         return
-    step_ids = [ctx.info.step_ids[slug] for slug in needed]
+    step_ids = list({ctx.info.step_ids[slug] for slug in needed})  # a slug listed twice is one prerequisite
     complete = session.scalar(
         select(func.count(Task.id)).where(
             Task.project_id == ctx.project.id, Task.step_id.in_(step_ids), Task.status == TaskStatus.COMPLETE
@@ -205,6 +205,7 @@ def complete_and_skip_task(session: Session, task_id: int, *, actor: Actor, rng:
     if current is not None and current.worker_id is not None:
         if current.status is not AssignmentStatus.PROCESSING:
             return ctx.task
+        _check_submission_dependencies(session, ctx)  # it submits on the worker's behalf, under submit's rules
         data = {**current.in_progress_task_data, INTERNAL_KEY: {"complete_and_skip_task": True}}
         action = TaskAction.ACCEPT if ctx.task.status is TaskStatus.REVIEWING else TaskAction.SUBMIT
         return _apply(session, ctx, current, action, data, actor=actor, rng=rng, feedback=None)

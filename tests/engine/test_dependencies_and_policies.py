@@ -71,6 +71,31 @@ def test_a_task_cannot_be_submitted_before_its_submission_dependencies_are_compl
     assert world.project_status(project) is ProjectStatus.COMPLETED
 
 
+def test_completing_and_skipping_an_assigned_task_obeys_its_submission_dependencies(world: World) -> None:
+    world.load(WF, [human("gate", review_policy=NO_REVIEW),
+                    human("work", review_policy=NO_REVIEW, submission_depends_on=["gate"])])
+    ann = world.worker("ann")
+    project = world.create(WF)
+    work = world.task_id(project, "work")
+    world.run(assignment.assign_task, work, ann, actor=ACTOR)
+    with pytest.raises(IllegalTaskSubmission, match="Submission prerequisites are not complete"):
+        world.run(submission.complete_and_skip_task, work, actor=ACTOR)
+    assert world.status(project, "work") is TaskStatus.PROCESSING
+    do(world, project, "gate", world.worker("bob"), {"ok": True})
+    world.run(submission.complete_and_skip_task, work, actor=ACTOR)
+    assert world.status(project, "work") is TaskStatus.COMPLETE
+
+
+def test_a_submission_dependency_listed_twice_is_one_prerequisite(world: World) -> None:
+    world.load(WF, [human("gate", review_policy=NO_REVIEW),
+                    human("work", review_policy=NO_REVIEW, submission_depends_on=["gate", "gate"])])
+    ann, bob = world.worker("ann"), world.worker("bob")
+    project = world.create(WF)
+    do(world, project, "gate", ann, {"ok": True})
+    do(world, project, "work", bob, {"text": "done"})
+    assert world.status(project, "work") is TaskStatus.COMPLETE
+
+
 # --- creation dependencies and prerequisites ---------------------------------------------------------------
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from store.enums import TaskStatus
+from store.models import TimeEntry
 from tests.support.world import ACTOR, World, human
-from workflows import assignment, projects, revert, submission
+from workflows import assignment, projects, revert, submission, time_tracking
 from workflows.errors import InvalidRevertError, NotFound
 
 WF = "revertible"
@@ -162,3 +165,27 @@ def test_the_revert_before_rule_is_checked_before_the_aborted_rule(world: World)
     with pytest.raises(InvalidRevertError, match="Cannot revert aborted task"):
         do_revert(world, task, iterations[0], before=True, commit=True)
     assert world.status(project, "work") is TaskStatus.ABORTED
+
+
+@pytest.mark.parametrize("end", [projects.abort_project, projects.complete_project], ids=["aborted", "completed"])
+def test_a_task_of_a_finished_project_cannot_be_reverted(world: World, end: Any) -> None:
+    project, task, _, rev, iterations = history(world)
+    world.run(submission.accept_task, task, rev, actor=ACTOR)  # complete, and stays so when the project is aborted
+    world.run(end, project, actor=ACTOR)
+    status = world.project_status(project).value
+    with pytest.raises(InvalidRevertError, match=f"Project {project} is {status}; its tasks cannot be reverted"):
+        do_revert(world, task, iterations[0])
+    with pytest.raises(InvalidRevertError, match=f"Project {project} is {status}"):
+        do_revert(world, task, iterations[0], commit=True)
+    assert world.status(project, "work") is TaskStatus.COMPLETE
+
+
+def test_a_revert_removes_the_time_logged_on_the_assignments_it_deletes(world: World) -> None:
+    project, task, ann, rev, iterations = history(world)
+    review = world.task(project, "work")["assignments"][1]["id"]
+    work = world.task(project, "work")["assignments"][0]["id"]
+    world.run(time_tracking.add_time_entry, rev, day=date(2026, 11, 30), seconds=3600, assignment_id=review)
+    world.run(time_tracking.add_time_entry, ann, day=date(2026, 11, 30), seconds=1800, assignment_id=work)
+    do_revert(world, task, iterations[0], commit=True)  # deletes the review assignment, keeps the work
+    entries = world.read(lambda s: [(e.worker_id, e.assignment_id, e.seconds) for e in s.scalars(select(TimeEntry))])
+    assert entries == [(ann, work, 1800)]
