@@ -98,6 +98,22 @@ def backoff_delay(message: OutboxMessage, cap: float = 300.0) -> float:
     return min(cap, message.backoff_seconds * (2 ** max(0, message.attempts - 1)))
 
 
+def waiting_payloads(
+    session: Session, topic: str, project_id: int, *, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Payloads of a project's pending `topic` messages that nobody holds now (a held one may be about to be
+    dropped as having nothing to do)."""
+    now = now or utcnow()
+    return list(session.scalars(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.project_id == project_id,
+            OutboxMessage.topic == topic,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+    ))
+
+
 def due_ids(session: Session, *, limit: int = 500, now: datetime | None = None) -> list[int]:
     """Pending messages whose time has come and that nobody holds: what a sweep should deliver."""
     now = now or utcnow()

@@ -11,16 +11,16 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
-from store import events
-from store.enums import ProjectStatus, TaskClass, TaskStatus
+from store import events, outbox
+from store.enums import AssignmentStatus, ProjectStatus, TaskClass, TaskStatus
 from store.events import Actor
-from store.models import Project, Task, Workflow, WorkflowVersion
+from store.models import Project, Task, TaskAssignment, Workflow, WorkflowVersion
 from workflows import lifecycle
 from workflows.catalog import VersionInfo, version_info
 from workflows.context import TaskContext, load_project, prerequisite_data
 from workflows.errors import IdempotencyConflict, NotFound, TaskDependencyError, ValidationError
 from workflows.lifecycle import TaskAction
-from workflows.outbox_events import emit, schedule_machine_step
+from workflows.outbox_events import MACHINE_TOPIC, emit, schedule_machine_step
 from workflows.policies import check_creation_policy, run_assignment_policy
 
 ALWAYS_CREATE = "workflows.policies.always_create"
@@ -215,18 +215,31 @@ def resume_project(session: Session, project_id: int, *, actor: Actor) -> Projec
     """Reactivate a paused project and create (and run) what became due while it was paused."""
     project, info = load_project(session, project_id, lock=True)
     _change_status(session, project, "resume", actor)
-    waiting_machines = session.scalars(
-        select(Task).where(
-            Task.project_id == project.id,
-            Task.status == TaskStatus.AWAITING_PROCESSING,
-            Task.step_id.in_([info.step_ids[s.slug] for s in info.definition.steps if not s.is_human]),
-        )
-    ).all()
-    for task in waiting_machines:
-        step = info.step_for_id(task.step_id)
-        schedule_machine_step(session, project_id=project.id, task_id=task.id, retry=step.retry)
+    for task_id, step_id in _machine_runs_dropped_while_paused(session, project, info):
+        schedule_machine_step(session, project_id=project.id, task_id=task_id, retry=info.step_for_id(step_id).retry)
     create_subsequent_tasks(session, project, info, actor=actor)
     return project
+
+
+def _machine_runs_dropped_while_paused(session: Session, project: Project, info: VersionInfo) -> list[tuple[int, int]]:
+    """(task id, step id) of machine steps that are due to run but have no run waiting in the outbox.
+
+    A run that comes due while its project is paused finds nothing to do and is dropped: a first run (the task
+    awaits processing) or a retry after a failed attempt (processing, with the machine's assignment failed).
+    """
+    machine_step_ids = [info.step_ids[s.slug] for s in info.definition.steps if not s.is_human]
+    if not machine_step_ids:
+        return []
+    rows = session.execute(
+        select(Task.id, Task.step_id, Task.status, TaskAssignment.status)
+        .outerjoin(TaskAssignment, (TaskAssignment.task_id == Task.id) & (TaskAssignment.assignment_counter == 0))
+        .where(Task.project_id == project.id, Task.step_id.in_(machine_step_ids),
+               Task.status.in_([TaskStatus.AWAITING_PROCESSING, TaskStatus.PROCESSING]))
+    ).all()
+    waiting = {int(p["task_id"]) for p in outbox.waiting_payloads(session, MACHINE_TOPIC, project.id)}
+    return [(task_id, step_id) for task_id, step_id, status, machine in rows
+            if task_id not in waiting
+            and (status is TaskStatus.AWAITING_PROCESSING or machine is AssignmentStatus.FAILED)]
 
 
 def complete_project(session: Session, project_id: int, *, actor: Actor) -> Project:

@@ -77,6 +77,38 @@ def test_a_machine_step_waiting_when_the_project_pauses_runs_only_after_resume(w
     assert world.status(project, "after") is TaskStatus.AWAITING_PROCESSING
 
 
+def test_a_machine_retry_that_falls_due_while_paused_runs_after_resume_and_only_once(world: World) -> None:
+    world.load(WF, [machine("flaky", f"{FN}.fail_until_allowed", retry={"max_attempts": 3, "backoff_seconds": 10}),
+                    human("after", creation_depends_on=["flaky"])])
+    project = world.create(WF)  # the first attempt fails; a retry waits ten seconds
+    [retry] = world.outbox("machine.run")
+    world.run(projects.pause_project, project, actor=ACTOR)
+    machine_functions.SEEN["allow"] = True
+    world.make_due(retry["id"])
+    world.drain()  # the retry comes due while paused and finds nothing to do
+    assert world.status(project, "flaky") is TaskStatus.PROCESSING
+    assert not world.has_task(project, "after")
+
+    world.run(projects.resume_project, project, actor=ACTOR)
+    world.drain()
+    assert world.status(project, "flaky") is TaskStatus.COMPLETE
+    assert world.status(project, "after") is TaskStatus.AWAITING_PROCESSING
+    assert [m["status"] for m in world.outbox("machine.run")] == ["delivered", "delivered"]
+
+
+def test_resuming_leaves_a_machine_retry_that_is_still_waiting_alone(world: World) -> None:
+    world.load(WF, [machine("flaky", f"{FN}.fail_until_allowed", retry={"max_attempts": 3, "backoff_seconds": 10})])
+    project = world.create(WF)
+    world.run(projects.pause_project, project, actor=ACTOR)
+    world.run(projects.resume_project, project, actor=ACTOR)  # the retry has not come due: nothing to add
+    assert len(world.outbox("machine.run")) == 1
+    machine_functions.SEEN["allow"] = True
+    world.make_due(world.outbox("machine.run")[0]["id"])
+    world.drain()
+    assert world.status(project, "flaky") is TaskStatus.COMPLETE
+    assert machine_functions.CALLS["fail_until_allowed"] == 2
+
+
 def test_pausing_twice_or_resuming_an_active_project_is_refused(world: World) -> None:
     world.load(WF, [human("only")])
     project = world.create(WF)
