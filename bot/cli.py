@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -21,12 +22,25 @@ from store import migrate
 from store.enums import ProjectStatus, Role, TaskClass, TaskStatus
 from store.events import Actor
 from store.models import Project, Task, Worker, WorkerCertification, Workflow
-from workflows import assignment, loader, machine, projects, read_models, revert, submission, uploads, workers
+from workflows import (
+    assignment,
+    json_input,
+    loader,
+    machine,
+    projects,
+    read_models,
+    revert,
+    submission,
+    uploads,
+    workers,
+)
 from workflows.bundled import bundled_workflow_dirs
 from workflows.context import current_assignment, load_task
 from workflows.errors import TuttiError, WorkflowValidationError
+from workflows.json_input import JsonInputError
 
 T = TypeVar("T")
+ID = click.IntRange(1, 2**63 - 1)  # a database id: larger numbers cannot name anything
 
 
 class App:
@@ -80,6 +94,13 @@ def clear_errors() -> Iterator[None]:
             from None
     except OperationalError as exc:
         raise click.ClickException(f"Database error: {exc.orig}") from None
+    except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a bug: still one line, and the whole story when asked for
+        if os.environ.get("TUTTI_DEBUG"):
+            raise
+        raise click.ClickException(f"Unexpected {type(exc).__name__}: {exc} (set TUTTI_DEBUG=1 to see where)") \
+            from None
 
 
 class TuttiGroup(click.Group):
@@ -105,13 +126,14 @@ def parse_json(text: str | None, what: str) -> dict[str, Any] | None:
     if text is None:
         return None
     if text.startswith("@"):
-        text = Path(text[1:]).read_text()
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(f"cannot read {text[1:]}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(
-            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+        value = json_input.parse(text)
+    except JsonInputError as exc:
+        raise click.BadParameter(f"{what}: {exc}") from None
     if not isinstance(value, dict):
         raise click.BadParameter(f"{what} must be a JSON object")
     return value
@@ -169,6 +191,8 @@ def workflows_load(app: App, directory: Path | None, version_slug: str | None, f
             click.echo(f"{definition.slug}: valid ({len(definition.versions)} version(s)).")
             continue
         result = app.run(loader.load_workflow, definition, version_slug=version_slug, force=force)
+        for warning in result.warnings:
+            click.echo(f"warning: {warning.file}: {warning.location}: {warning.message}", err=True)
         click.echo(f"Loaded {result.workflow.slug} versions {', '.join(result.versions)}.")
 
 
@@ -296,7 +320,10 @@ def wait_for_machines(app: App, project_id: int, timeout: float) -> None:
         if app.settings.redis_url is None:
             app.tutti.dispatcher.sweep()
         with app.tutti.database.read() as session:
-            info = read_models.project_information(session, [project_id])[str(project_id)]
+            found = read_models.project_information(session, [project_id])
+        if str(project_id) not in found:
+            raise click.ClickException(f"Project {project_id} does not exist.")
+        info = found[str(project_id)]
         pending = False
         for slug, task in info["tasks"].items():
             if seen.get(slug) != task["status"]:
@@ -313,7 +340,7 @@ def wait_for_machines(app: App, project_id: int, timeout: float) -> None:
 
 
 @projects_group.command("wait")
-@click.argument("project_id", type=int)
+@click.argument("project_id", type=ID)
 @click.option("--timeout", type=float, default=60.0, show_default=True)
 @pass_app
 def projects_wait(app: App, project_id: int, timeout: float) -> None:
@@ -336,7 +363,7 @@ def projects_list(app: App, status: str | None) -> None:
 
 
 @projects_group.command("show")
-@click.argument("project_id", type=int)
+@click.argument("project_id", type=ID)
 @pass_app
 def projects_show(app: App, project_id: int) -> None:
     """A project as JSON, in the shape of Orchestra's project_information."""
@@ -349,7 +376,7 @@ def projects_show(app: App, project_id: int) -> None:
 
 def _project_command(name: str, fn: Callable[..., Any], past: str) -> None:
     @projects_group.command(name, help=f"{name.capitalize()} a project.")
-    @click.argument("project_id", type=int)
+    @click.argument("project_id", type=ID)
     @pass_app
     def command(app: App, project_id: int) -> None:
         app.run(fn, project_id, actor=app.actor())
@@ -375,7 +402,7 @@ def _worker_id(session: Any, ref: str) -> int:
 
 
 @tasks_group.command("show")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @pass_app
 def tasks_show(app: App, task_id: int) -> None:
     """A task as JSON."""
@@ -386,7 +413,7 @@ def tasks_show(app: App, task_id: int) -> None:
 
 @tasks_group.command("list")
 @click.option("--status", type=click.Choice([s.value for s in TaskStatus]))
-@click.option("--project", "project_id", type=int)
+@click.option("--project", "project_id", type=ID)
 @pass_app
 def tasks_list(app: App, status: str | None, project_id: int | None) -> None:
     """Tasks, with their project, step and status."""
@@ -401,7 +428,7 @@ def tasks_list(app: App, status: str | None, project_id: int | None) -> None:
 
 
 @tasks_group.command("assign")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--worker", "worker_ref", required=True, help="Worker id, Slack id or username.")
 @pass_app
 def tasks_assign(app: App, task_id: int, worker_ref: str) -> None:
@@ -442,7 +469,7 @@ def _with_files(session: Any, task_id: int, worker_id: int, data: dict[str, Any]
 
 
 @tasks_group.command("save")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--worker", "worker_ref", required=True)
 @click.option("--data", "data_json", help="Draft data as JSON, or @file.json")
 @FILE_OPTION
@@ -467,7 +494,7 @@ def _report(app: App, task_id: int) -> None:
 
 
 @tasks_group.command("submit")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--worker", "worker_ref", required=True)
 @click.option("--data", "data_json", help="Task data as JSON, or @file.json (default: the saved draft)")
 @FILE_OPTION
@@ -486,7 +513,7 @@ def tasks_submit(app: App, task_id: int, worker_ref: str, data_json: str | None,
 
 
 @tasks_group.command("accept")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--worker", "worker_ref", required=True, help="The reviewer.")
 @click.option("--data", "data_json", help="The reviewer's edited data (default: as submitted)")
 @pass_app
@@ -498,7 +525,7 @@ def tasks_accept(app: App, task_id: int, worker_ref: str, data_json: str | None)
 
 
 @tasks_group.command("return")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--worker", "worker_ref", required=True, help="The reviewer.")
 @click.option("--feedback", required=True, help="What needs to change.")
 @pass_app
@@ -509,7 +536,7 @@ def tasks_return(app: App, task_id: int, worker_ref: str, feedback: str) -> None
 
 
 @tasks_group.command("skip")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @pass_app
 def tasks_skip(app: App, task_id: int) -> None:
     """Complete a task on someone's behalf (complete-and-skip)."""
@@ -518,7 +545,7 @@ def tasks_skip(app: App, task_id: int) -> None:
 
 
 @tasks_group.command("reassign")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--worker", "worker_ref", required=True, help="Who takes the assignment over.")
 @click.option("--from", "from_ref", help="Whose assignment (default: the one currently working).")
 @pass_app
@@ -543,8 +570,8 @@ def tasks_reassign(app: App, task_id: int, worker_ref: str, from_ref: str | None
 
 
 @tasks_group.command("revert")
-@click.argument("task_id", type=int)
-@click.option("--iteration", "iteration_id", type=int, required=True)
+@click.argument("task_id", type=ID)
+@click.option("--iteration", "iteration_id", type=ID, required=True)
 @click.option("--before", "revert_before", is_flag=True, help="Revert to before the iteration.")
 @click.option("--commit", is_flag=True, help="Apply the revert (default: dry run, printing what would change).")
 @pass_app
@@ -558,7 +585,7 @@ def tasks_revert(app: App, task_id: int, iteration_id: int, revert_before: bool,
 
 
 @tasks_group.command("retry")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @pass_app
 def tasks_retry(app: App, task_id: int) -> None:
     """Run a failed machine step again."""

@@ -102,8 +102,6 @@ def webhooks() -> None:
 @pass_app
 def webhooks_set(app: App, key_id: str, url: str, secret: str | None) -> None:
     """Push the results of projects created with KEY_ID to URL."""
-    if not url.startswith(("http://", "https://")):
-        raise click.BadParameter("the webhook URL must start with http:// or https://")
     if secret is not None and not secret.startswith("whsec_"):
         raise click.BadParameter("a Standard Webhooks secret starts with whsec_")
     webhook_secret = _run_keys(app, lambda s: api_clients.set_webhook(s, key_id, url, secret).webhook_secret)

@@ -84,6 +84,8 @@ def list_keys(session: Session) -> list[ApiKey]:
 
 
 def set_webhook(session: Session, key_id: str, url: str, secret: str | None = None) -> ApiKey:
+    if not url.startswith(("http://", "https://")):
+        raise ApiKeyError("The webhook URL must start with http:// or https://.")
     key = find_key(session, key_id)
     if key is None:
         raise ApiKeyError(f"No API key {key_id}.")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workflows import json_input
 from workflows.errors import WorkflowError
+from workflows.json_input import JsonInputError
 
 MANIFEST = "workflow.json"
 VERSION_FILE = "version.json"
@@ -83,9 +84,12 @@ def read_json(path: Path, file: str) -> JsonFile:
     except (OSError, UnicodeDecodeError) as exc:
         return JsonFile(file, error=f"Cannot read the file: {exc}")
     try:
-        data = json.loads(text, object_pairs_hook=_object_pairs)
-    except json.JSONDecodeError as exc:
-        return JsonFile(file, error=f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+        data = json_input.parse(text, object_pairs_hook=_object_pairs)
+    except JsonInputError as exc:
+        return JsonFile(file, error=str(exc))
     duplicates: list[Loc] = []
-    data = _plain(data, (), duplicates)
+    try:
+        data = _plain(data, (), duplicates)
+    except RecursionError:
+        return JsonFile(file, error="Invalid JSON: it is nested too deeply")
     return JsonFile(file, data=data, duplicate_keys=tuple(duplicates))

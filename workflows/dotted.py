@@ -104,7 +104,7 @@ def _import_longest_module(path: str, parts: list[str]) -> tuple[Any, list[str]]
             if name == missing or name.startswith(missing + "."):
                 continue  # this prefix is not a module; try a shorter one
             raise DottedPathError(f"importing '{name}' for '{path}' failed: {exc}") from exc
-        except Exception as exc:  # the workflow's own module is broken; say how, never crash the loader
+        except (Exception, SystemExit) as exc:  # the workflow's own module is broken; say how, never crash the loader
             raise DottedPathError(f"importing '{name}' for '{path}' failed: {type(exc).__name__}: {exc}") from exc
     raise DottedPathError(f"'{path}' does not import: no module named '{parts[0]}'")
 

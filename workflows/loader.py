@@ -36,7 +36,7 @@ def load_workflow_directory(
 ) -> LoadResult:
     definition, warnings = read_workflow(directory)
     result = load_workflow(session, definition, version_slug=version_slug, force=force)
-    result.warnings = warnings
+    result.warnings[:0] = warnings
     return result
 
 
@@ -62,7 +62,7 @@ def load_workflow(
     certifications = _load_certifications(session, workflow, definition)
     result = LoadResult(workflow)
     for version in versions:
-        _load_version(session, workflow, version, certifications, force=force)
+        result.warnings.extend(_load_version(session, workflow, version, certifications, force=force))
         result.versions.append(version.slug)
     return result
 
@@ -95,7 +95,9 @@ def _load_version(
     certifications: dict[str, Certification],
     *,
     force: bool,
-) -> WorkflowVersion:
+) -> list[Problem]:
+    """Create or (with `force`, under Orchestra's rules) update a version; returns the reload's warnings."""
+    warnings: list[Problem] = []
     version = session.scalar(
         select(WorkflowVersion).where(WorkflowVersion.workflow_id == workflow.id,
                                       WorkflowVersion.slug == definition.slug)
@@ -103,9 +105,12 @@ def _load_version(
     if version is not None:
         if not force:
             raise WorkflowError(f"Version {definition.slug} already exists")
-        problems = check_forced_reload(VersionDef.from_json(version.definition), definition)
-        if problems:
-            raise WorkflowValidationError(problems[0].message, problems)
+        problems = check_forced_reload(VersionDef.from_json(version.definition), definition,
+                                       f"{definition.slug}/version.json")
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise WorkflowValidationError(errors[0].message, errors)
+        warnings = [p for p in problems if p.severity != "error"]
         version.revision += 1
     else:
         version = WorkflowVersion(workflow_id=workflow.id, slug=definition.slug, revision=1)
@@ -137,7 +142,7 @@ def _load_version(
     if rows:
         session.execute(step_certifications.insert(), rows)
     session.flush()
-    return version
+    return warnings
 
 
 def load_sample_data(session: Session, workflow_slug: str) -> str:

@@ -156,9 +156,13 @@ class _Checker:
             self.problems.extend(_pydantic_problems(file, exc, prefix))
             return None
 
-    def read(self, document: JsonFile) -> Any:
+    def read(self, document: JsonFile) -> dict[str, Any] | None:
+        """The document's object, or None once its problem is reported (every workflow file holds one object)."""
         if document.error is not None:
             self.error(document.file, (), document.error)
+            return None
+        if not isinstance(document.data, dict):
+            self.error(document.file, (), "Expected a JSON object")
             return None
         for loc in document.duplicate_keys:
             self.error(document.file, loc, f"Duplicate key '{loc[-1]}': JSON keeps only the last value")
@@ -305,9 +309,6 @@ def _validate_version(
     file = document.file
     raw = checker.read(document)
     if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        checker.error(file, (), "Expected a JSON object")
         return None
     first_problem = len(checker.problems)
     version = _check_version(checker, file, raw, certifications)

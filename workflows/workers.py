@@ -46,7 +46,7 @@ def upsert_worker(
 def find_worker(session: Session, ref: str | int) -> Worker:
     """A worker by id, Slack user id, username or Slack username."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        worker = session.get(Worker, int(ref))
+        worker = session.get(Worker, int(ref)) if 0 < int(ref) < 2**63 else None
     else:
         name = ref.removeprefix("@")
         worker = session.scalar(

@@ -159,3 +159,26 @@ def test_errors_are_one_clear_line_and_a_non_zero_exit(shell: Shell) -> None:
     unknown = shell("projects", "create", "no_such_flow", "v1", ok=False)
     assert unknown.stderr.strip() == "Error: Workflow no_such_flow does not exist."
     assert "Traceback" not in unknown.stderr
+
+
+def test_bad_input_on_the_command_line_is_one_line_and_changes_nothing(shell: Shell, tmp_path: Path) -> None:
+    shell("workflows", "load", "--bundled")
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    cases = {
+        ("projects", "create", "simple_workflow", "v1", "--data", "@/no/such/file.json"):
+            "cannot read /no/such/file.json: No such file or directory",
+        ("projects", "create", "simple_workflow", "v1", "--data", f"@{deep}"): "it is nested too deeply",
+        ("projects", "create", "simple_workflow", "v1", "--data", '{"url": NaN}'): "NaN is not a JSON number",
+        ("projects", "show", "99999999999999999999999"): "is not in the range",
+        ("tasks", "assign", "1", "--worker", "99999999999999999999999"): "does not exist",
+        ("projects", "wait", "424242"): "Project 424242 does not exist.",
+        ("api-keys", "create", "--client", "news", "--webhook", "notaurl"): "must start with http:// or https://",
+    }
+    for args, message in cases.items():
+        result = shell(*args, ok=False)
+        assert result.returncode != 0, args
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr, args
+    assert shell("projects", "list").stdout.strip() == ""
+    assert "news" not in shell("api-keys", "list").stdout

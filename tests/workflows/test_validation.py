@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from bot.container import Tutti
+from store.models import WorkflowVersion
 from workflows import dotted
 from workflows.definition import VersionDef
 from workflows.errors import DottedPathError
+from workflows.loader import load_workflow, read_workflow
 from workflows.validation import Problem, check_forced_reload, json_path, validate_workflow_directory
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -615,3 +619,54 @@ def test_a_file_that_is_not_json_is_reported_with_its_line_and_column(tmp_path: 
             Problem("v1/version.json", "$", "Invalid JSON: Expecting value (line 1, column 1)"),
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("null", "Expected a JSON object"),
+        ("[1, 2]", "Expected a JSON object"),
+        ('{"slug": ' + "[" * 100_000 + "]" * 100_000 + "}", "Invalid JSON: it is nested too deeply"),
+        ('{"slug": "v1", "limit": Infinity}', "Invalid JSON: Infinity is not a JSON number; write a number or null"),
+        ('{"slug": "v1", "name": "\\ud800"}', "Invalid JSON: a string holds an unpaired surrogate escape"),
+    ],
+    ids=["null", "array", "deep", "infinity", "surrogate"],
+)
+def test_a_version_file_that_is_not_a_storable_json_object_is_one_clear_problem(tmp_path: Path, text: str,
+                                                                             message: str):
+    (tmp_path / "odd" / "v1").mkdir(parents=True)
+    (tmp_path / "odd" / "workflow.json").write_text(
+        '{"slug": "odd", "name": "Odd", "description": "", "certifications": []}')
+    (tmp_path / "odd" / "v1" / "version.json").write_text(text)
+    workflow, found = validate_workflow_directory(tmp_path / "odd")
+    assert workflow is None
+    assert [(p.file, p.location) for p in found] == [("v1/version.json", "$")]
+    assert found[0].message.startswith(message)
+
+
+def test_a_module_that_exits_when_imported_is_a_problem_not_an_exit(tmp_path: Path):
+    (tmp_path / "quitting_pkg").mkdir()
+    (tmp_path / "quitting_pkg" / "__init__.py").write_text("import sys\nsys.exit(3)\n")
+    with pytest.raises(DottedPathError, match=r"importing 'quitting_pkg' for 'quitting_pkg\.fn' failed: SystemExit"):
+        dotted.resolve("quitting_pkg.fn", str(tmp_path))
+
+
+def test_loading_with_force_may_drop_a_creation_dependency_and_says_so(tutti: Tutti):
+    first, _ = read_workflow(FIXTURES / "fixture_journalism")
+    version = first.version("v1")
+    steps = version.to_json()["steps"]
+    steps[5]["creation_depends_on"] = ["photo_adjustment"]  # copy_editing no longer waits for reporting
+    second = first.model_copy(update={"versions": (_with_steps(version, steps),)})
+    with tutti.database.unit_of_work() as uow:
+        load_workflow(uow.session, first)
+        uow.commit()
+    with tutti.database.unit_of_work() as uow:
+        result = load_workflow(uow.session, second, force=True)
+        uow.commit()
+    assert [(w.file, w.location, w.message) for w in result.warnings] == [
+        ("v1/version.json", "$.steps[5].creation_depends_on", "Removed creation dependencies of 'copy_editing': "
+                                                              "reporting"),
+    ]
+    with tutti.database.read() as session:
+        stored = session.scalar(select(WorkflowVersion.definition).where(WorkflowVersion.slug == "v1"))
+    assert VersionDef.from_json(stored).step("copy_editing").creation_depends_on == ("photo_adjustment",)
