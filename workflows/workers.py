@@ -49,11 +49,17 @@ def find_worker(session: Session, ref: str | int) -> Worker:
         worker = session.get(Worker, int(ref)) if 0 < int(ref) < 2**63 else None
     else:
         name = ref.removeprefix("@")
-        worker = session.scalar(
+        matches = session.scalars(
             select(Worker).where(
                 (Worker.slack_user_id == name) | (Worker.username == name) | (Worker.slack_username == name)
             )
-        )
+        ).all()
+        # Slack user ids and usernames are unique; a Slack display name may be shared or stale, so it counts last.
+        worker = next((w for w in matches if w.slack_user_id == name), None) \
+            or next((w for w in matches if w.username == name), None)
+        if worker is None and len(matches) > 1:
+            raise NotFound(f"More than one worker goes by {ref}; use their username or Slack user id.")
+        worker = worker or (matches[0] if matches else None)
     if worker is None:
         raise NotFound(f"Worker {ref} does not exist.")
     return worker

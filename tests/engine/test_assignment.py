@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session
 
 from store.enums import TaskClass, TaskStatus
 from store.models import Worker
 from tests.support.world import ACTOR, World, human, machine
-from workflows import assignment, projects, submission
+from workflows import assignment, projects, submission, workers
 from workflows.errors import (
     NotFound,
     ProjectStatusError,
@@ -268,3 +269,17 @@ def test_reassigning_to_an_uncertified_worker_or_one_already_on_the_task_is_refu
     wf.run(assignment.reassign_assignment, review_assignment, other, actor=ACTOR)
     assert wf.task(project, "both")["assignments"][1]["worker"]["username"] == "other"
     assert wf.status(project, "both") is TaskStatus.REVIEWING
+
+
+def test_a_worker_named_by_a_shared_or_stale_slack_name_is_never_guessed(world: World) -> None:
+    def add(session: Session, slack_id: str, username: str, slack_name: str) -> None:
+        session.add(Worker(slack_user_id=slack_id, username=username, slack_username=slack_name))
+
+    world.run(add, "U1", "alice", "alice")
+    world.run(add, "U2", "bob", "alice")  # Slack still shows bob's old display name
+    world.run(add, "U3", "carol", "sam")
+    world.run(add, "U4", "dan", "sam")
+    assert world.run(lambda s: workers.find_worker(s, "alice").username) == "alice"
+    assert world.run(lambda s: workers.find_worker(s, "@U2").username) == "bob"
+    with pytest.raises(NotFound, match="More than one worker goes by sam; use their username or Slack user id"):
+        world.run(workers.find_worker, "sam")
