@@ -29,13 +29,20 @@ class InProcessScheduler:
 
     def enqueue(self, message_ids: list[int]) -> None:
         for message_id in message_ids:
-            if not self._closed:
-                self._pool.submit(self._run, message_id)
+            self._submit(self._run, message_id)
 
     def run_soon(self, function: Callable[..., object], *args: object) -> None:
         """Run a function that someone is waiting to see the result of (no outbox row: losing it is harmless)."""
-        if not self._closed:
-            self._pool.submit(self._call, function, *args)
+        self._submit(self._call, function, *args)
+
+    def _submit(self, function: Callable[..., object], *args: object) -> None:
+        if self._closed:
+            return  # shutting down: the outbox keeps the message for the next sweep
+        try:
+            self._pool.submit(function, *args)
+        except RuntimeError:  # the pool shut down between the check and the submit
+            if not self._closed:
+                raise
 
     def _call(self, function: Callable[..., object], *args: object) -> None:
         try:
