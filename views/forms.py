@@ -9,6 +9,7 @@ import contextlib
 import json
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from views.ids import Action
@@ -164,6 +165,13 @@ def _option(field: FormField, value: str) -> dict[str, Any] | None:
     return None
 
 
+def number_text(number: float) -> str:
+    """A number in full, as a number input shows it: 12345.67 stays 12345.67, 10000000 has no exponent."""
+    if isinstance(number, int):
+        return str(number)
+    return format(Decimal(repr(number)).normalize(), "f")
+
+
 def input_element(field: FormField, value: Any) -> dict[str, Any]:
     """The input element for one field, pre-filled with `value` when it is a usable one."""
     action_id = Action.FORM_VALUE.value
@@ -179,12 +187,12 @@ def input_element(field: FormField, value: Any) -> dict[str, Any]:
     elif kind == "number":
         element = {"type": "number_input", "action_id": action_id, "is_decimal_allowed": field.decimal}
         if field.min_value is not None:
-            element["min_value"] = f"{field.min_value:g}"
+            element["min_value"] = number_text(field.min_value)
         if field.max_value is not None:
-            element["max_value"] = f"{field.max_value:g}"
+            element["max_value"] = number_text(field.max_value)
         number = parse_number(value)
         if number is not None:
-            element["initial_value"] = f"{number:g}" if isinstance(number, float) else str(number)
+            element["initial_value"] = number_text(number)
     elif kind == "select":
         element = {"type": "static_select", "action_id": action_id,
                    "options": [_option(field, o.value) for o in field.options]}

@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 
 from store.enums import Role
 from store.types import utcnow
+from views.forms import clip, escape
 from views.ids import Action, Block, Callback, keyed
 from views.staffing import available_offers_blocks
 from workflows.dashboard import Dashboard, DashboardItem, OpenAs, Qualification, RunningTimer, Section
@@ -148,7 +149,7 @@ def _open_button(item: DashboardItem) -> ButtonElement:
 
 
 def _item_blocks(item: DashboardItem, timer: RunningTimer | None, now: datetime) -> list[SlackBlock]:
-    lines = [f"*{_escape(item.step_name)}* · {_project(item)}",
+    lines = [f"*{escape(item.step_name)}* · {_project(item)}",
              f"Priority {item.priority} · {_since(item, now)}"]
     if item.waiting_on_author:
         lines.append("_You sent it back; waiting for the author's changes._")
@@ -177,7 +178,7 @@ def _timer_blocks(timer: RunningTimer | None, now: datetime) -> list[SlackBlock]
         elapsed = _duration(now - timer.started_at)
         timer_block = SectionBlock(
             block_id=Block.HOME_TIMER.value,
-            text=_md(f":stopwatch: *Timer running* on {_escape(timer.label)}\n"
+            text=_md(f":stopwatch: *Timer running* on {escape(clip(timer.label, DESCRIPTION_CHARS))}\n"
                      f"Started {_when(timer.started_at)} · {elapsed} so far"),
             accessory=ButtonElement(text="Stop timer", action_id=Action.TIMER_STOP.value, value="stop",
                                     style="danger"),
@@ -195,7 +196,7 @@ def _get_task_blocks(dashboard: Dashboard) -> list[SlackBlock]:
         if qualification.certification_slug is None:
             what = "*Any step* (no certification needed)"
         else:
-            what = f"*{_escape(qualification.certification_name)}*"
+            what = f"*{escape(qualification.certification_name)}*"
         role = "reviews" if qualification.role is Role.REVIEWER else "tasks"
         available = qualification.available
         text = f"{what} {role} · {available} available" if available else f"{what} {role} · none available now"
@@ -235,14 +236,14 @@ def claim_result_modal(text: str) -> dict[str, Any]:
 
 def claimed_text(step_name: str, project_id: int, project_description: str, is_review: bool) -> str:
     what = "review" if is_review else "task"
-    label = _escape(project_description[:DESCRIPTION_CHARS]) or f"Project {project_id}"
-    return (f":white_check_mark: You got a new {what}: *{_escape(step_name)}* · {label}.\n"
+    label = escape(clip(project_description, DESCRIPTION_CHARS)) or f"Project {project_id}"
+    return (f":white_check_mark: You got a new {what}: *{escape(step_name)}* · {label}.\n"
             "It is on your Home under *In progress*; press *Open* there to start.")
 
 
 def nothing_available_text(certification_name: str | None, role: Role) -> str:
     what = "reviews" if role is Role.REVIEWER else "tasks"
-    scope = f"*{_escape(certification_name)}* {what}" if certification_name else f"{what} you qualify for"
+    scope = f"*{escape(certification_name)}* {what}" if certification_name else f"{what} you qualify for"
     return f"No {scope} are available right now. Your Home shows new ones when you open it again."
 
 
@@ -253,21 +254,12 @@ def _md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _project(item: DashboardItem) -> str:
-    description = item.project_description
-    if len(description) > DESCRIPTION_CHARS:
-        description = description[:DESCRIPTION_CHARS - 1] + "…"
-    return f"{_escape(description) or 'Project'} (project {item.project_id})"
+    return f"{escape(clip(item.project_description, DESCRIPTION_CHARS)) or 'Project'} (project {item.project_id})"
 
 
 def _quote(text: str) -> str:
-    if len(text) > FEEDBACK_CHARS:
-        text = text[:FEEDBACK_CHARS - 1] + "…"
-    return "\n".join(f"> {line}" for line in _escape(text).splitlines() or [""])
+    return "\n".join(f"> {line}" for line in escape(clip(text, FEEDBACK_CHARS)).splitlines() or [""])
 
 
 _SINCE = {

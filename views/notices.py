@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from store.enums import ProjectStatus, TaskStatus
+from views.forms import escape
 from workflows.read_models import PersonRef, ProjectSummary, TaskSummary
 
 MAX_CHANNEL_NAME = 80
@@ -52,11 +53,11 @@ def _notice(headline: str, detail: str | None = None, context: str | None = None
 
 
 def _task_label(task: TaskSummary) -> str:
-    return f"*{task.step_name}* (task {task.id})"
+    return f"*{escape(task.step_name)}* (task {task.id})"
 
 
 def _project_label(project: ProjectSummary) -> str:
-    return f"Project {project.id} · {project.description or project.workflow_name}"
+    return f"Project {project.id} · {escape(project.description or project.workflow_name)}"
 
 
 def welcome(person: PersonRef) -> Notice:
@@ -103,13 +104,13 @@ def _submitter(task: TaskSummary) -> PersonRef | None:
 def _quote(text: str | None) -> str | None:
     if not text:
         return None
-    return "\n".join(f"> {line}" for line in text.splitlines())
+    return "\n".join(f"> {escape(line)}" for line in text.splitlines())
 
 
 def task_failed_notice(task: TaskSummary, attempts: int) -> Notice:
     return _notice(
         f":warning: {_task_label(task)} failed after {attempts} attempt{'s' if attempts != 1 else ''}.",
-        f"```{(task.last_error or 'no error recorded')[:2500]}```",
+        f"```{escape((task.last_error or 'no error recorded')[:2500])}```",
         f"{_project_label(task.project)} · an admin can retry it with `/tutti retry {task.id}` "
         f"or `tutti tasks retry {task.id}`",
     )

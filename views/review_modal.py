@@ -77,12 +77,12 @@ def review_modal(sheet: Worksheet, *, status_line: str | None = None) -> dict[st
         bottom.append(context(f":no_entry: {escape(sheet.take_refusal)}"))
     if status_line:
         bottom.append(context(clip(status_line, 2000), block_id=Block.TASK_STATUS.value))
-    history = history_blocks(sheet.rounds)
-    budget = MAX_BLOCKS - len(top) - len(bottom) - len(history) - 2
-    shown = show_blocks(sheet.shown, budget // 3)
+    history = [divider(), *history_blocks(sheet.rounds)]
     work = [divider(), section("*Submitted work*")]
+    budget = MAX_BLOCKS - len(top) - len(work) - len(history) - len(bottom)  # the buttons at the bottom must fit
+    shown = show_blocks(sheet.shown, budget // 3)
     work += submitted_blocks(sheet.step, sheet.under_review, budget - len(shown))
-    blocks = [*top, *shown, *work, divider(), *history, *bottom]
+    blocks = [*top, *shown, *work, *history, *bottom]
     return modal(f"Review: {sheet.step.name}", blocks, callback=Callback.REVIEW,
                  metadata=metadata(sheet.task_id, sheet.version))
 

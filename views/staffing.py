@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from views.forms import escape, number_text
 from views.ids import Action, Callback
 from views.notices import Notice
 from workflows.availability import Availability
@@ -27,11 +28,12 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CAP_BLOCK = "availability.cap"
 DETAILS_CHARS = 2500
 
-HELP = """Use `/staffbot` to staff or restaff a task within Tutti.
+# Escaped, or Slack would read `<task-id>` as a link and `<@person …>` as a mention and drop them.
+HELP = escape("""Use `/staffbot` to staff or restaff a task within Tutti.
 • `/staffbot staff <task-id>`: ask qualified experts to work on the given task (its review, if it is waiting for one)
 • `/staffbot restaff <task-id> <@person or username>`: find another qualified expert for that person's part of \
 the task; they keep it until someone accepts
-• `/staffbot help`: this text"""
+• `/staffbot help`: this text""")
 
 REFUSAL = "Sorry, `/staffbot` is for staffers and Tutti admins. Ask an admin if you think you should have access."
 
@@ -40,20 +42,16 @@ def _md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 # --- offers -----------------------------------------------------------------------------------------------
 
 
 def _task_label(offer: OfferView | AvailableOffer) -> str:
     review = " [Review]" if offer.is_review else ""
-    return f"*{_escape(offer.step_name)}*{review} (task {offer.task_id})"
+    return f"*{escape(offer.step_name)}*{review} (task {offer.task_id})"
 
 
 def _project_label(offer: OfferView | AvailableOffer) -> str:
-    return f"Project {offer.project_id} · {_escape(offer.project_description or offer.workflow_name)}"
+    return f"Project {offer.project_id} · {escape(offer.project_description or offer.workflow_name)}"
 
 
 def offer_buttons(inquiry_id: int) -> ActionsBlock:
@@ -66,15 +64,15 @@ def offer_buttons(inquiry_id: int) -> ActionsBlock:
 def offer_message(offer: OfferView) -> Notice:
     """The DM: open with Accept/Decline, or what it became (yours, declined, taken), without buttons."""
     details = [
-        f"*Project:* {_escape(offer.workflow_name)}"
-        + (f" · {_escape(offer.workflow_description)}" if offer.workflow_description else ""),
-        f"*Project description:* {_escape(offer.project_description) or '(none)'}",
-        f"*Task:* {_escape(offer.step_description or offer.step_name)}{' [Review]' if offer.is_review else ''}",
+        f"*Project:* {escape(offer.workflow_name)}"
+        + (f" · {escape(offer.workflow_description)}" if offer.workflow_description else ""),
+        f"*Project description:* {escape(offer.project_description) or '(none)'}",
+        f"*Task:* {escape(offer.step_description or offer.step_name)}{' [Review]' if offer.is_review else ''}",
     ]
     if offer.detailed_description:
         details.append(f"*Details:* {offer.detailed_description[:DETAILS_CHARS]}")
     if offer.state is OfferState.OPEN:
-        headline = (f"Hello {_escape(offer.worker_first_name)}! A new task is available for you to work on, "
+        headline = (f"Hello {escape(offer.worker_first_name)}! A new task is available for you to work on, "
                     f"if you'd like: {_task_label(offer)}.")
     elif offer.state is OfferState.WON:
         channel = f" You've been added to <#{offer.project_channel_id}>." if offer.project_channel_id else ""
@@ -106,20 +104,20 @@ def autostaffed_dm(offer: OfferView) -> Notice:
 
 def reminder_dm(first_name: str, offers: int) -> Notice:
     plural = "s are" if offers != 1 else " is"
-    headline = (f"Hello {_escape(first_name)}! {offers} task{plural} still available for you to work on, "
+    headline = (f"Hello {escape(first_name)}! {offers} task{plural} still available for you to work on, "
                 "if you'd like. Open Tutti's *Home* tab and look under *Available tasks*, or answer the offers above.")
     return Notice(text=_plain(headline), blocks=[SectionBlock(text=_md(headline)).to_dict()])
 
 
 def unstaffed_warning(step_name: str, lines: list[str]) -> Notice:
-    headline = f":rotating_light: StaffBot has found nobody yet for *{_escape(step_name)}*:"
-    body = "\n".join(f"• {_escape(line)}" for line in lines)[:2900]
+    headline = f":rotating_light: StaffBot has found nobody yet for *{escape(step_name)}*:"
+    body = "\n".join(f"• {escape(line)}" for line in lines)[:2900]
     return Notice(text=f"{_plain(headline)}\n{body}"[:3000],
                   blocks=[SectionBlock(text=_md(headline)).to_dict(), SectionBlock(text=_md(body)).to_dict()])
 
 
 def channel_notice(text: str) -> Notice:
-    return Notice(text=text[:3000], blocks=[SectionBlock(text=_md(_escape(text)[:3000])).to_dict()])
+    return Notice(text=text[:3000], blocks=[SectionBlock(text=_md(escape(text)[:3000])).to_dict()])
 
 
 # --- Home: available offers and the availability button ---------------------------------------------------
@@ -166,20 +164,16 @@ def availability_modal(availability: Availability) -> dict[str, Any]:
             blocks.append(InputBlock(
                 block_id=day_block_id(w, d), label=_day_label(w, week.day(d)), optional=True,
                 element=NumberInputElement(action_id="hours", is_decimal_allowed=True, min_value="0", max_value="24",
-                                           initial_value=_number(hours)),
+                                           initial_value=number_text(hours)),
             ))
     blocks.append(InputBlock(
         block_id=CAP_BLOCK, label="Auto-staff me up to (hours a day, 0 = never)", optional=True,
         element=NumberInputElement(action_id="hours", is_decimal_allowed=True, min_value="0", max_value="24",
-                                   initial_value=_number(availability.max_autostaff_hours_per_day)),
+                                   initial_value=number_text(availability.max_autostaff_hours_per_day)),
     ))
     starts = ",".join(w.week_start.isoformat() for w in availability.weeks)
     return View(type="modal", callback_id=Callback.AVAILABILITY.value, title="Your availability", submit="Save",
                 close="Cancel", private_metadata=starts, blocks=blocks).to_dict()
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
 
 
 def parse_availability(state: dict[str, Any], weeks: int = 2) -> tuple[list[list[float]], float, dict[str, str]]:

@@ -13,6 +13,7 @@ from workflows.timecard import EntryRow, TaskChoice, Week
 
 DESCRIPTION_LIMIT = 200
 NO_TASK = "none"
+MAX_TASK_OPTIONS = 99  # Slack allows 100 options; one is "No particular task"
 
 
 def duration(seconds: int) -> str:
@@ -94,8 +95,13 @@ def entry_modal(choices: list[TaskChoice], week_monday: date, entry: EntryRow | 
         description["initial_value"] = entry.description[:DESCRIPTION_LIMIT]
     blocks.append({"type": "input", "block_id": Block.ENTRY_DESCRIPTION.value, "label": plain("Description"),
                    "optional": True, "element": description})
+    offered = choices[:MAX_TASK_OPTIONS]
+    if entry and entry.assignment_id is not None and all(c.assignment_id != entry.assignment_id for c in offered):
+        # The entry's own task stays on offer (and chosen) even when it is older than the newest tasks listed.
+        offered = [TaskChoice(entry.assignment_id, entry.task_label or "Keep this entry's task"),
+                   *offered[:MAX_TASK_OPTIONS - 1]]
     options = [{"text": plain("No particular task", 75), "value": NO_TASK}] + [
-        {"text": plain(c.label, 75), "value": str(c.assignment_id)} for c in choices[:99]]
+        {"text": plain(c.label, 75), "value": str(c.assignment_id)} for c in offered]
     select: dict[str, Any] = {"type": "static_select", "action_id": Action.FORM_VALUE.value, "options": options,
                               "placeholder": plain("Pick one of your tasks", 150)}
     chosen = next((o for o in options if entry and o["value"] == str(entry.assignment_id)), None)

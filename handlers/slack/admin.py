@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handlers.slack.guard import MENTION, may_administer
+from handlers.slack.guard import MAX_ID, MENTION, may_administer, parse_id
 from handlers.slack.services import SlackServices
 from store.enums import EventSource, ProjectStatus, Role, TaskClass
 from store.events import Actor
@@ -159,9 +159,12 @@ def _mentioned(word: str) -> str:
 
 
 def _number(args: list[str], what: str) -> int:
-    if not args or not args[0].isdigit():
+    if not args or not (args[0].isascii() and args[0].isdigit()):
         raise UsageError(f"Give a {what}, like `42`.")
-    return int(args[0])
+    number = parse_id(args[0])
+    if number is None:
+        raise UsageError(f"There is no {what} `{args[0]}`: give a number from 1 to {MAX_ID}.")
+    return number
 
 
 def _profile(client: WebClient, slack_user_id: str) -> dict[str, Any]:

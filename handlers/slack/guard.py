@@ -45,6 +45,15 @@ def mark_processed(session: Session, key: str) -> None:
 
 
 MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; a larger number names nothing (and overflows SQLite)
+
+
+def parse_id(text: str) -> int | None:
+    """`text` as an id typed by a person: a whole number from 1 to MAX_ID, else None."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def may_administer(database: Database, client: WebClient, slack_user_id: str, *, staffers_too: bool = False) -> bool:

@@ -16,12 +16,15 @@ from sqlalchemy.orm import Session
 
 from handlers.slack.guard import NotAnExpert, mark_processed, worker_for
 from handlers.slack.services import SlackServices
-from store.enums import EventSource
+from store.enums import AssignmentStatus, EventSource
 from store.events import Actor
 from store.models import Worker
+from workflows.context import load_task
+from workflows.worksheet import version_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+CHANGED = "This task changed since you opened it, so nothing was done. Look at the latest work, then try again."
 
 
 class Refusal(Exception):
@@ -41,10 +44,15 @@ def actor(body: dict[str, Any]) -> Actor:
 
 
 def click_key(body: dict[str, Any]) -> str:
-    """One key per click: the same press delivered twice gives the same key."""
+    """One key per press of one button on one version of a view: a redelivery or a double click gives the same key.
+
+    Not `action_ts`, which differs between the two clicks of a double click; Slack gives a view a new hash whenever
+    it is updated, so a deliberate later click on the redrawn view is a new key.
+    """
     action = body["actions"][0]
+    view = body.get("view") or {}
     return ":".join(["click", body["user"]["id"], action["action_id"], str(action.get("value", "")),
-                     str(action.get("action_ts", "")), str((body.get("view") or {}).get("hash", ""))])
+                     str(view.get("id", "")), str(view.get("hash") or action.get("action_ts", ""))])
 
 
 def submission_key(body: dict[str, Any]) -> str:
@@ -75,6 +83,20 @@ def in_one_unit(services: SlackServices, body: dict[str, Any], change: Callable[
         result = change(uow.session, worker)
         uow.commit()
         return result
+
+
+def refuse_if_changed(session: Session, task_id: int, worker_id: int, seen: str) -> None:
+    """Refusal when the person still holds work on the task but it changed since their modal showed version `seen`.
+
+    Locks the task first, so nothing changes between this check and the use case's write in the same unit of work;
+    when they no longer hold it, the use case's own refusal says more.
+    """
+    if not seen:
+        return
+    ctx = load_task(session, task_id, lock=True)
+    mine = next((a for a in ctx.assignments if a.worker_id == worker_id), None)
+    if mine is not None and mine.status is AssignmentStatus.PROCESSING and version_of(ctx) != seen:
+        raise Refusal(CHANGED)
 
 
 def read_as(services: SlackServices, slack_user_id: str, read: Callable[[Session, Worker], T]) -> T:

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.slack.interaction import (
+    CHANGED,
     Refusal,
     Replayed,
     actor,
@@ -17,6 +18,7 @@ from handlers.slack.interaction import (
     open_view,
     push_view,
     read_as,
+    refuse_if_changed,
     submission_key,
     task_id_from,
     update_view,
@@ -44,6 +46,14 @@ def _decision_refusal(exc: TuttiError) -> str:
     if isinstance(exc, TaskAssignmentError):
         return "Only the reviewer assigned to this task can accept or return it."
     return exc.message
+
+
+def _seen_version(view: dict[str, Any]) -> str:
+    """The task version a review modal was drawn from ("" when it does not say)."""
+    try:
+        return parse_metadata(view.get("private_metadata", ""))[1]
+    except ValueError:
+        return ""
 
 
 def _accepted_by_me(sheet: Worksheet) -> bool:
@@ -77,16 +87,16 @@ class ReviewListeners:
             view = notice_modal("Tutti", exc.message)
         open_view(client, body["trigger_id"], view)
 
-    def _after(self, client: WebClient, body: dict[str, Any], task_id: int, status_line: str) -> None:
-        """Redraw the modal after a press; someone no longer involved sees only what happened."""
-        view = body.get("view") or {}
+    def _after(self, client: WebClient, body: dict[str, Any], task_id: int, status_line: str,
+               view_id: str | None = None) -> None:
+        """Redraw the modal (or `view_id`) after a press; someone no longer involved sees only what happened."""
         try:
             sheet = self._sheet(body["user"]["id"], task_id)
             new = (self._view_for(sheet, status_line) if sheet.is_involved or sheet.can_take_review
                    else decided_modal(sheet.step.name, status_line))
         except (Refusal, TuttiError) as exc:
             new = notice_modal("Tutti", exc.message)
-        update_view(client, view["id"], new)
+        update_view(client, view_id or body["view"]["id"], new)
 
     def take(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Assign the clicking reviewer, if the engine finds them qualified and the review still open."""
@@ -119,7 +129,10 @@ class ReviewListeners:
         if task_id is None or not body.get("view"):
             return
 
+        seen = _seen_version(body["view"])
+
         def accept(session: Session, worker: Worker) -> TaskStatus:
+            refuse_if_changed(session, task_id, worker.id, seen)
             return submission.accept_task(session, task_id, worker.id, actor=actor(body),
                                           rng=self.services.random).status
 
@@ -155,13 +168,17 @@ class ReviewListeners:
             push_view(client, body["trigger_id"], notice_modal(
                 "Tutti", "Only the reviewer assigned to this task can return it, and only while it is under review."))
             return
-        push_view(client, body["trigger_id"], return_modal(task_id, sheet.version))
+        seen = _seen_version(body.get("view") or {}) or sheet.version
+        if seen != sheet.version:
+            self._after(client, body, task_id, f":warning: {CHANGED}")
+            return
+        push_view(client, body["trigger_id"], return_modal(task_id, seen))
 
     def submit_return(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Return the task with the feedback; the feedback is required."""
         view = body["view"]
         try:
-            task_id, _ = parse_metadata(view.get("private_metadata", ""))
+            task_id, seen = parse_metadata(view.get("private_metadata", ""))
         except ValueError:
             ack()
             return
@@ -173,6 +190,7 @@ class ReviewListeners:
             return
 
         def give_back(session: Session, worker: Worker) -> str:
+            refuse_if_changed(session, task_id, worker.id, seen)
             task = submission.return_task(session, task_id, worker.id, feedback, actor=actor(body))
             return worksheet(session, task.id, worker.id).step.name
 
@@ -183,6 +201,8 @@ class ReviewListeners:
             return
         except Refusal as exc:
             ack(response_action="errors", errors={Block.RETURN_FEEDBACK.value: exc.message})
+            if view.get("previous_view_id"):  # Back shows the review as it is now
+                self._after(client, body, task_id, f":warning: {exc.message}", view["previous_view_id"])
             return
         except TuttiError as exc:
             ack(response_action="errors", errors={Block.RETURN_FEEDBACK.value: _decision_refusal(exc)})

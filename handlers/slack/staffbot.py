@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 
-from handlers.slack.guard import MENTION, NotAnExpert, may_administer, worker_for
+from handlers.slack.guard import MAX_ID, MENTION, NotAnExpert, may_administer, parse_id, worker_for
 from handlers.slack.services import SlackServices
 from store.enums import EventSource
 from store.events import Actor
@@ -49,19 +49,22 @@ class StaffBotCommand:
         staff, restaff = STAFF.match(text), RESTAFF.match(text)
         if staff is None and restaff is None:
             return f"Sorry! We couldn't process your command: {text}\n\n{replies.HELP}"
+        typed = (staff or restaff)["task_id"]  # type: ignore[index]
+        task_id = parse_id(typed)
+        if task_id is None:
+            return f":warning: There is no task `{typed}`: give a task id from 1 to {MAX_ID}."
         try:
             with self.services.database.unit_of_work() as uow:
                 if staff is not None:
-                    started = staffing.staff_task(uow.session, int(staff["task_id"]), actor=actor)
+                    started = staffing.staff_task(uow.session, task_id, actor=actor)
                 else:
                     assert restaff is not None
                     who = restaff["who"]
                     mention = MENTION.fullmatch(who)
                     ref = mention["id"] if mention else who.removeprefix("@")
-                    started = staffing.restaff_task(uow.session, int(restaff["task_id"]), ref, actor=actor)
+                    started = staffing.restaff_task(uow.session, task_id, ref, actor=actor)
                 uow.commit()
         except TuttiError as exc:
-            task_id = (staff or restaff)["task_id"]  # type: ignore[index]
             return f":warning: Task {task_id}: {exc.message}"
         except IntegrityError:
             return ":warning: Someone changed this task at the same moment; nothing was changed. Try again."

@@ -20,6 +20,7 @@ from handlers.slack.interaction import (
     in_one_unit,
     open_view,
     read_as,
+    refuse_if_changed,
     submission_key,
     task_id_from,
     update_after_ack,
@@ -121,7 +122,7 @@ class TaskListeners:
         ack()
         view = body.get("view") or {}
         try:
-            task_id, _ = parse_metadata(view.get("private_metadata", ""))
+            task_id, seen = parse_metadata(view.get("private_metadata", ""))
         except ValueError:
             return
         user_id = body["user"]["id"]
@@ -132,6 +133,7 @@ class TaskListeners:
             data = self._with_stored_files(client, body, sheet, typed)
 
             def save(session: Session, worker: Worker) -> None:
+                refuse_if_changed(session, task_id, worker.id, seen)
                 submission.save_task(session, task_id, worker.id, data, actor=actor(body))
 
             in_one_unit(self.services, body, save, key=click_key(body))
@@ -251,8 +253,11 @@ class TaskListeners:
         ack(response_action="update", view=submitting_modal(sheet.step.name, count, after_ack_id(body)))
         self._finish_submission(client, body, sheet, data, already, key=None if fresh else submission_key(body))
 
-    def _submit(self, body: dict[str, Any], task_id: int, data: dict[str, Any], key: str | None = None) -> Any:
+    def _submit(self, body: dict[str, Any], sheet: Worksheet, data: dict[str, Any], key: str | None = None) -> Any:
+        task_id = sheet.task_id
+
         def do(session: Session, worker: Worker) -> Any:
+            refuse_if_changed(session, task_id, worker.id, sheet.version)  # it may change while uploads are stored
             return submission.submit_task(session, task_id, worker.id, data, actor=actor(body)).status
 
         return in_one_unit(self.services, body, do, key=key)
@@ -275,7 +280,7 @@ class TaskListeners:
             finish(notice_modal(name, f":warning: {exc.message} Nothing was submitted."))
             return
         try:
-            status = self._submit(body, sheet.task_id, stored, key=key)
+            status = self._submit(body, sheet, stored, key=key)
         except Replayed:
             finish(already)
             return

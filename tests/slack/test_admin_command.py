@@ -6,6 +6,7 @@ from sandbox.driver import Sandbox
 from sandbox.state import User
 from store.enums import ProjectStatus, TaskStatus
 from tests.slack.conftest import ServedTutti, SlackWorld
+from tests.slack.home_support import create, load_desk
 from tests.support.world import ACTOR, machine
 from workflows import assignment
 from workflows.workers import find_worker
@@ -86,3 +87,21 @@ def test_mistyped_commands_get_help(slack_world: SlackWorld, served: ServedTutti
     assert "Unknown command `frobnicate`" in admin_reply(sandbox, "frobnicate")
     assert "Give a project id" in admin_reply(sandbox, "pause soon")
     assert "Mention the person" in admin_reply(sandbox, "assign 3 bob")
+
+
+def test_ids_too_large_for_any_task_or_project_get_a_clear_answer(slack_world: SlackWorld, served: ServedTutti,
+                                                                  sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    huge = "99999999999999999999"
+    assert f"There is no task id `{huge}`" in admin_reply(sandbox, f"assign {huge} <@UJREPORT02>")
+    assert f"There is no project id `{huge}`" in admin_reply(sandbox, f"pause {huge}")
+
+
+def test_help_and_the_project_list_show_angle_brackets_as_typed(slack_world: SlackWorld, served: ServedTutti,
+                                                                 sandbox: Sandbox) -> None:
+    help_text = admin_reply(sandbox, "help")
+    assert "`/tutti pause|resume|abort <project id>`" in help_text and "`/tutti retry <task id>`" in help_text
+    load_desk(slack_world)
+    create(slack_world, description="Floods <!channel> & roads")
+    listing = admin_reply(sandbox, "projects")
+    assert "Floods <!channel> & roads" in listing and "@channel" not in listing

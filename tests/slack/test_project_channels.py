@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox.driver import Sandbox
-from store.enums import TaskStatus
+from store.enums import TaskClass, TaskStatus
 from tests.slack.conftest import SlackWorld
 from tests.support.world import ACTOR, human
 from workflows import assignment, projects, submission
@@ -149,3 +149,25 @@ def test_a_post_refused_with_not_in_channel_is_retried_and_arrives(slack_world: 
     assert any("picked up by <@UJEDITOR01>" in t for t in texts)
     assert any("has been added to the team" in t for t in texts)
     assert slack_world.dead_messages() == []
+
+
+def test_text_people_typed_is_shown_as_typed_and_pings_nobody(slack_world: SlackWorld, sandbox: Sandbox) -> None:
+    slack_world.load(
+        "story", [human("draft", required_certifications=["writer"])], certifications=["writer"],
+    )
+    author = slack_world.worker("author", "writer", workflow="story")
+    reviewer = slack_world.worker("critic", "writer", workflow="story", reviewer=("writer",))
+    request = projects.ProjectRequest("story", "v1", "Floods <!here>", 0, {}, TaskClass.REAL)
+    project = slack_world.run(projects.create_project, request, actor=ACTOR).project.id
+    task = slack_world.task_id(project, "draft")
+    slack_world.run(assignment.assign_task, task, author, actor=ACTOR)
+    slack_world.run(submission.submit_task, task, author, {"text": "v1"}, actor=ACTOR, rng=lambda: 0.0)
+    slack_world.run(assignment.assign_task, task, reviewer, actor=ACTOR)
+    slack_world.run(submission.return_task, task, reviewer, "<!channel> Cite <@UCRITIC> & a source.", actor=ACTOR)
+    slack_world.settle()
+    returned = next(m.text for m in sandbox.as_user("UAUTHOR").dms() if "sent back" in m.text)
+    assert "> <!channel> Cite <@UCRITIC> & a source." in returned
+    assert "Floods <!here>" in returned
+    in_channel = [m.text for m in sandbox.as_user("UCRITIC").messages(channel_of(slack_world, project))]
+    assert any("<!channel> Cite <@UCRITIC> & a source." in t for t in in_channel)
+    assert not any("@channel" in t or "@here" in t for t in [returned, *in_channel])

@@ -150,3 +150,62 @@ def test_a_double_clicked_accept_has_one_effect(
     sandbox.wait_for(lambda: "Accepted." in robin.modal().text or None, "the accepted note")
     assert len([e for e in slack_world.events(project) if e["action"] == "task.accept"]) == 1
     assert slack_world.status(project, "reporting") is TaskStatus.COMPLETE
+
+
+def test_a_double_clicked_take_takes_the_review_once_without_a_false_error(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    project, task = reporting_submitted(slack_world)
+    robin = sandbox.as_user("UJREPORT02")
+    open_review(robin)
+    sandbox.faults.duplicate_next("interaction")
+    robin.click("Take this review")
+    sandbox.settle()
+    modal = robin.modal()
+    assert "You are now reviewing this task." in modal.text and "[Accept]" in modal.text
+    assert "Could not take this review" not in modal.text
+    assert slack_world.status(project, "reporting") is TaskStatus.REVIEWING
+    assigned = [e for e in slack_world.events(project) if e["action"] == "task.assigned" and e["task_id"] == task]
+    assert len(assigned) == 2  # the author, then Robin once
+
+
+def resubmitted_behind_robins_back(world: SlackWorld, task: int) -> None:
+    """Meanwhile (another device, the API) the review is returned and the author resubmits other work."""
+    world.run(submission.return_task, task, worker_id(world, "journalism-reporter-2"), "Needs a quote", actor=ACTOR)
+    world.run(submission.submit_task, task, worker_id(world, "journalism-reporter-1"),
+              {"article": "The river rose, said the mayor."}, actor=ACTOR)
+
+
+def test_accept_in_a_review_modal_opened_before_a_resubmission_is_refused(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    project, task = reporting_submitted(slack_world)
+    slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
+    robin = sandbox.as_user("UJREPORT02")
+    open_review(robin)
+    assert "The river rose." in robin.modal().text
+    resubmitted_behind_robins_back(slack_world, task)
+    robin.click("Accept")
+    modal = sandbox.wait_for(lambda: (m := robin.modal()) and "changed since you opened it" in m.text and m,
+                             "the refusal")
+    assert "nothing was done" in modal.text and "Accepted." not in modal.text
+    assert "The river rose, said the mayor." in modal.text  # the redrawn modal shows the work now under review
+    assert slack_world.status(project, "reporting") is TaskStatus.REVIEWING
+    robin.click("Accept")  # having seen it
+    sandbox.wait_for(lambda: "Accepted." in robin.modal().text or None, "the accepted note")
+    assert slack_world.status(project, "reporting") is TaskStatus.COMPLETE
+
+
+def test_returning_from_a_review_modal_opened_before_a_resubmission_is_refused(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    project, task = reporting_submitted(slack_world)
+    slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
+    robin = sandbox.as_user("UJREPORT02")
+    open_review(robin)
+    robin.click("Return")
+    robin.wait_for_modal("Return with feedback")
+    robin.fill("Feedback", "Shorter, please.")
+    resubmitted_behind_robins_back(slack_world, task)
+    robin.submit()
+    assert "changed since you opened it" in robin.modal().errors["Feedback"]
+    assert slack_world.status(project, "reporting") is TaskStatus.REVIEWING
+    rounds = slack_world.assignments(project, "reporting")[1].iterations
+    assert [i.feedback for i in rounds] == ["Needs a quote", None]  # "Shorter, please." went nowhere

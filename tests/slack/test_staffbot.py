@@ -368,3 +368,20 @@ def test_home_lists_available_tasks_and_edits_availability(slack_world: SlackWor
     reporter.fill("Auto-staff me up to (hours a day, 0 = never)", "30")
     reporter.submit()
     assert "Between 0 and 24" in " ".join(reporter.wait_for_modal("Your availability").errors.values())
+
+
+def test_a_task_id_too_large_for_any_task_gets_a_clear_answer(slack_world: SlackWorld, served: ServedTutti,
+                                                              sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    huge = "99999999999999999999"
+    assert f"There is no task `{huge}`" in staff(sandbox, f"staff {huge}")
+    assert f"There is no task `{huge}`" in staff(sandbox, f"restaff {huge} @journalism-reporter-1")
+    assert slack_world.read(lambda s: s.scalars(select(StaffingRequest)).all()) == []
+
+
+def test_help_shows_the_placeholders_to_fill_in(slack_world: SlackWorld, served: ServedTutti,
+                                                sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    reply = staff(sandbox, "help")
+    assert "`/staffbot staff <task-id>`" in reply
+    assert "`/staffbot restaff <task-id> <@person or username>`" in reply

@@ -178,3 +178,45 @@ def test_a_replayed_submission_has_exactly_one_effect(
     assert len(slack_world.assignments(project, "reporting")[0].iterations) == 1
     shown = riley.modal().text
     assert "Submitted." in shown or "already submitted" in shown
+
+
+def test_a_double_clicked_start_timer_starts_it_once_and_a_later_press_still_counts(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    project = journalism_with_planning_done(slack_world)
+    assign(slack_world, project, "reporting", "journalism-reporter-1")
+    riley = sandbox.as_user("UJREPORT01")
+    open_task(riley)
+    sandbox.faults.duplicate_next("interaction")
+    riley.click("Start timer")
+    sandbox.settle()
+    modal = riley.modal()
+    assert "Timer started at" in modal.text and "[Stop timer]" in modal.text
+    assert "already" not in modal.text
+    # The redrawn modal is a new version: pressing the same buttons again on purpose works.
+    riley.click("Stop timer")
+    sandbox.wait_for(lambda: "Timer stopped" in riley.modal().text or None, "the stopped timer")
+    riley.click("Start timer")
+    sandbox.wait_for(lambda: "Timer started at" in riley.modal().text or None, "the timer running again")
+    assert "[Stop timer]" in riley.modal().text
+
+
+def test_saving_a_draft_in_a_task_modal_opened_before_a_return_is_refused(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    project = journalism_with_planning_done(slack_world)
+    task = assign(slack_world, project, "reporting", "journalism-reporter-1")
+    riley = sandbox.as_user("UJREPORT01")
+    open_task(riley)
+    # Meanwhile Riley hands the work in elsewhere and the reviewer returns it with feedback.
+    slack_world.run(submission.submit_task, task, worker_id(slack_world, "journalism-reporter-1"),
+                    {"article": "The river rose."}, actor=ACTOR)
+    reviewer = worker_id(slack_world, "journalism-reporter-2")
+    slack_world.run(assignment.assign_task, task, reviewer, actor=ACTOR)
+    slack_world.run(submission.return_task, task, reviewer, "Quote the mayor.", actor=ACTOR)
+    riley.fill("Article", "Words typed in the old modal")
+    riley.click("Save draft")
+    modal = sandbox.wait_for(lambda: (m := riley.modal()) and "changed since you opened it" in m.text and m,
+                             "the refusal")
+    assert "Quote the mayor." in modal.text  # the redrawn modal shows the feedback
+    assert modal.state["article"]["form.value"]["value"] == "Words typed in the old modal"  # nothing typed is lost
+    drafts = [a.in_progress_task_data for a in slack_world.assignments(project, "reporting")]
+    assert all(d.get("article") != "Words typed in the old modal" for d in drafts)

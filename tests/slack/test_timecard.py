@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
 
 from sandbox.driver import Sandbox, UserSession
+from store.models import Task
 from store.types import utcnow
 from tests.slack.conftest import ServedTutti, SlackWorld
-from workflows import time_tracking
+from tests.support.world import ACTOR, human
+from workflows import assignment, time_tracking
 
 
 def entries(world: SlackWorld, worker: int) -> list[tuple[date, int, str]]:
@@ -97,3 +102,47 @@ def test_someone_cannot_edit_or_delete_another_persons_entry(
     intruder.click("Delete")
     sandbox.wait_for(lambda: "is not one of yours" in intruder.modal().text or None, "the refusal")
     assert entries(slack_world, owner) == [(utcnow().date(), 600, "Mine")]
+
+
+def test_a_double_clicked_delete_deletes_once_without_a_false_error(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    worker = slack_world.worker("timekeeper")
+    slack_world.run(time_tracking.add_time_entry, worker, day=utcnow().date(), seconds=600, description="Twice")
+    person = sandbox.as_user("UTIMEKEEPE")
+    open_timecard(person)
+    sandbox.faults.duplicate_next("interaction")
+    person.click("Delete")
+    sandbox.settle()
+    timecard = person.modal()
+    assert "Entry deleted." in timecard.text and "No time recorded this week." in timecard.text
+    assert "is not one of yours" not in timecard.text
+    assert entries(slack_world, worker) == []
+
+
+def test_editing_an_entry_keeps_its_task_even_when_older_than_the_tasks_listed(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    slack_world.load("many", [human(f"step{n:03}", review_policy={"policy": "no_review"}) for n in range(101)])
+    worker = slack_world.worker("timekeeper")
+    project = slack_world.create("many")
+
+    def assign_all(session: Any) -> list[int]:  # one more task than the entry modal can list
+        tasks = session.scalars(select(Task.id).where(Task.project_id == project).order_by(Task.id)).all()
+        assigned = [assignment.assign_task(session, task, worker, actor=ACTOR) for task in tasks]
+        session.flush()
+        return [a.id for a in assigned]
+
+    oldest = slack_world.run(assign_all)[0]
+    slack_world.run(time_tracking.add_time_entry, worker, day=utcnow().date(), seconds=600, description="Old",
+                    assignment_id=oldest)
+    person = sandbox.as_user("UTIMEKEEPE")
+    open_timecard(person)
+    person.click("Edit")
+    edit = person.wait_for_modal("Edit time entry")
+    chosen = next(b for b in edit.blocks if b.get("block_id") == "entry.task")["element"].get("initial_option")
+    assert chosen is not None and chosen["value"] == str(oldest)  # the entry's own task stays chosen
+    assert chosen["text"]["text"] == "Keep this entry's task"
+    person.fill("Description", "Old, typo fixed")
+    person.submit()
+    sandbox.wait_for(lambda: "Entry saved." in person.modal().text or None, "the saved week")
+    assert slack_world.read(lambda s: [(e.description, e.assignment_id)
+                                       for e in time_tracking.time_entries(s, worker)]) == [("Old, typo fixed", oldest)]

@@ -78,3 +78,15 @@ def _project_of(session: object, task_id: int) -> int:
 
 def _none() -> object:
     raise AssertionError("no Home published")
+
+
+def test_home_shows_the_running_timer_on_a_project_with_a_very_long_description(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    load_desk(slack_world)
+    ann = slack_world.worker("ann", "writer", workflow="desk")
+    assign(slack_world, create(slack_world, description="A flood downtown. " * 200), "write", ann)
+    user = sandbox.as_user("UANN")
+    user.open_home()
+    user.click("Start timer")
+    home = sandbox.wait_for(lambda: (h := user.home()) and "Timer running" in h.text and h, "the running timer")
+    assert "Start timer" not in home.text and "A flood downtown." in home.text

@@ -141,3 +141,24 @@ def test_the_review_modal_shows_the_submitted_values_read_only_within_limits() -
 def test_form_blocks_follow_the_fields_order() -> None:
     form = step(field("b", "text"), field("a", "text", required=False))
     assert [(b["block_id"], b["optional"]) for b in form_blocks(form, {})] == [("b", False), ("a", True)]
+
+
+def test_numbers_are_shown_in_full_never_rounded_or_in_exponent_form() -> None:
+    amount = input_block(field("amount", "number", decimal=True), 12345.67)["element"]
+    assert amount["initial_value"] == "12345.67"
+    count = input_block(field("count", "number", min_value=0, max_value=10000000), 1234567)["element"]
+    assert (count["min_value"], count["max_value"], count["initial_value"]) == ("0", "10000000", "1234567")
+    tiny = input_block(field("rate", "number", decimal=True, max_value=1e9), 0.0000001)["element"]
+    assert (tiny["max_value"], tiny["initial_value"]) == ("1000000000", "0.0000001")
+
+
+def test_the_review_modal_keeps_accept_and_return_however_many_fields_were_submitted() -> None:
+    form = step(*(field(f"f{n}", "text") for n in range(120)))
+    review = sheet(form, draft={f"f{n}": "v" for n in range(120)}, status=TaskStatus.REVIEWING)
+    rounds = [Round(0, "Riley", "UA", datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC),
+                    IterationStatus.REQUESTED_REVIEW, None),
+              Round(1, "Robin", "UR", datetime(2024, 1, 2, tzinfo=UTC), None, IterationStatus.PROCESSING, None)]
+    view = review_modal(Worksheet(**{**review.__dict__, "rounds": rounds, "my_counter": 1}))
+    assert validate_view(view) == [] and len(view["blocks"]) == 100
+    assert view["blocks"][-1]["type"] == "actions"
+    assert [e["text"]["text"] for e in view["blocks"][-1]["elements"]] == ["Accept", "Return"]
