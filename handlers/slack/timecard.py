@@ -173,12 +173,6 @@ class TimecardListeners:
             return
 
         def save(session: Session, worker: Worker) -> int:
-            booked_on = entry_row(session, worker.id, entry_id).assignment_id if entry_id is not None else None
-            if entry_id is not None and fields["assignment_id"] == booked_on:
-                # The same task: keep it, even one older than the tasks `save_entry` lets one pick.
-                return time_tracking.update_time_entry(session, worker.id, entry_id, day=fields["day"],
-                                                       seconds=fields["seconds"],
-                                                       description=fields["description"]).id
             return save_entry(session, worker.id, entry_id, **fields)
 
         try:

@@ -140,9 +140,10 @@ def test_editing_an_entry_keeps_its_task_even_when_older_than_the_tasks_listed(
     edit = person.wait_for_modal("Edit time entry")
     chosen = next(b for b in edit.blocks if b.get("block_id") == "entry.task")["element"].get("initial_option")
     assert chosen is not None and chosen["value"] == str(oldest)  # the entry's own task stays chosen
-    assert chosen["text"]["text"] == "Keep this entry's task"
+    assert chosen["text"]["text"].startswith(f"Step000 · project {project}")  # labelled, however old
     person.fill("Description", "Old, typo fixed")
     person.submit()
     sandbox.wait_for(lambda: "Entry saved." in person.modal().text or None, "the saved week")
+    assert f"Step000 · project {project}" in person.modal().text  # the week names the old task too
     assert slack_world.read(lambda s: [(e.description, e.assignment_id)
                                        for e in time_tracking.time_entries(s, worker)]) == [("Old, typo fixed", oldest)]
