@@ -858,44 +858,12 @@ class WorkflowHeader(_Model):
     certifications: tuple[CertificationDef, ...]
     sample_data_load_function: OptionalFunction = None
 
-    @model_validator(mode="after")
-    def _certifications_are_sound(self) -> WorkflowHeader:
-        errors = []
-        first: dict[str, int] = {}
-        for index, cert in enumerate(self.certifications):
-            if cert.slug in first:
-                errors.append(
-                    _error(
-                        ("certifications", index, "slug"),
-                        f"Duplicate certification slug '{cert.slug}' (also certifications[{first[cert.slug]}])",
-                    )
-                )
-            first.setdefault(cert.slug, index)
-        requires = {cert.slug: [r for r in cert.required_certifications if r in first] for cert in self.certifications}
-        for index, cert in enumerate(self.certifications):
-            for position, required in enumerate(cert.required_certifications):
-                if required not in first:
-                    errors.append(
-                        _error(
-                            ("certifications", index, "required_certifications", position),
-                            f"Certification {cert.slug} requires non-existent certification.",
-                        )
-                    )
-        reported: set[str] = set()
-        for index, cert in enumerate(self.certifications):
-            reach = _reachable(requires, cert.slug)
-            if cert.slug in reach and cert.slug not in reported:
-                members = {other for other in reach if cert.slug in _reachable(requires, other)}
-                reported |= members
-                cycle = " -> ".join(_cycle_path(requires, cert.slug, members))
-                errors.append(
-                    _error(
-                        ("certifications", index, "required_certifications"),
-                        f"required_certifications forms a cycle: {cycle}; nobody could ever be certified",
-                    )
-                )
-        _raise_if("WorkflowHeader", errors)
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _certifications_are_sound(cls, data: Any, handler: Any) -> WorkflowHeader:
+        # Checked on the raw certifications, so these problems are reported along with any field problem.
+        raw = data.get("certifications") if isinstance(data, Mapping) else None
+        return _validate_with(cls, handler, data, _certification_errors(raw if isinstance(raw, list | tuple) else []))
 
     def certification(self, slug: str) -> CertificationDef:
         """The certification called `slug`."""
@@ -928,3 +896,40 @@ class WorkflowDef(WorkflowHeader):
             if version.slug == slug:
                 return version
         raise NotFound(f"Invalid version requested: {slug}")
+
+
+def _certification_errors(raw: list[Any] | tuple[Any, ...]) -> list[InitErrorDetails]:
+    """Duplicate slugs, requirements naming no certification, and requirement cycles, from raw certifications."""
+    certs: list[tuple[int, str, list[tuple[int, str]]]] = []
+    for index, item in enumerate(raw):
+        if isinstance(item, CertificationDef):
+            slug, required = item.slug, list(item.required_certifications)
+        elif isinstance(item, Mapping) and isinstance(item.get("slug"), str):
+            slug, required = item["slug"], item.get("required_certifications")
+            required = required if isinstance(required, list | tuple) else []
+        else:
+            continue
+        certs.append((index, slug, [(pos, r) for pos, r in enumerate(required) if isinstance(r, str)]))
+    errors = []
+    first: dict[str, int] = {}
+    for index, slug, _ in certs:
+        if slug in first:
+            errors.append(_error(("certifications", index, "slug"),
+                                 f"Duplicate certification slug '{slug}' (also certifications[{first[slug]}])"))
+        first.setdefault(slug, index)
+    requires = {slug: [r for _, r in required if r in first] for _, slug, required in certs}
+    for index, slug, required in certs:
+        for position, name in required:
+            if name not in first:
+                errors.append(_error(("certifications", index, "required_certifications", position),
+                                     f"Certification {slug} requires non-existent certification."))
+    reported: set[str] = set()
+    for index, slug, _ in certs:
+        reach = _reachable(requires, slug)
+        if slug in reach and slug not in reported:
+            members = {other for other in reach if slug in _reachable(requires, other)}
+            reported |= members
+            cycle = " -> ".join(_cycle_path(requires, slug, members))
+            errors.append(_error(("certifications", index, "required_certifications"),
+                                 f"required_certifications forms a cycle: {cycle}; nobody could ever be certified"))
+    return errors

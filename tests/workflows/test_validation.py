@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -670,3 +671,28 @@ def test_loading_with_force_may_drop_a_creation_dependency_and_says_so(tutti: Tu
     with tutti.database.read() as session:
         stored = session.scalar(select(WorkflowVersion.definition).where(WorkflowVersion.slug == "v1"))
     assert VersionDef.from_json(stored).step("copy_editing").creation_depends_on == ("photo_adjustment",)
+
+
+def test_certification_problems_are_all_reported_even_when_one_field_is_malformed(tmp_path: Path):
+    (tmp_path / "certs" / "v1").mkdir(parents=True)
+    (tmp_path / "certs" / "workflow.json").write_text(json.dumps({
+        "slug": "certs", "name": "Certs", "description": "",
+        "certifications": [
+            {"slug": "a", "name": "A", "description": "", "required_certifications": "c"},  # not a list
+            {"slug": "b", "name": "B", "description": "", "required_certifications": ["missing"]},
+            {"slug": "b", "name": "B again", "description": "", "required_certifications": []},
+            {"slug": "e", "name": "E", "description": "", "required_certifications": ["f"]},
+            {"slug": "f", "name": "F", "description": "", "required_certifications": ["e"]},
+        ],
+    }))
+    (tmp_path / "certs" / "v1" / "version.json").write_text(json.dumps({
+        "slug": "v1", "name": "V1", "description": "", "steps": [
+            {"slug": "s", "name": "S", "description": "", "is_human": True, "required_certifications": []}]}))
+    _, found = validate_workflow_directory(tmp_path / "certs")
+    assert [(p.location, p.message) for p in found if p.file == "workflow.json"] == [
+        ("$.certifications[0].required_certifications", "Expected a JSON list"),
+        ("$.certifications[2].slug", "Duplicate certification slug 'b' (also certifications[1])"),
+        ("$.certifications[1].required_certifications[0]", "Certification b requires non-existent certification."),
+        ("$.certifications[3].required_certifications",
+         "required_certifications forms a cycle: e -> f -> e; nobody could ever be certified"),
+    ]
