@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from store.enums import AssignmentStatus, TaskStatus
 from store.models import Project, Task, TaskAssignment, WorkflowVersion
 from workflows.catalog import VersionInfo, version_info
 from workflows.definition import StepDef
-from workflows.errors import NotFound, TaskDependencyError
+from workflows.errors import NotFound, TaskChanged, TaskDependencyError
 
 
 @dataclass
@@ -79,6 +80,28 @@ def load_project(session: Session, project_id: int, *, lock: bool = False) -> tu
         raise NotFound(f"Project {project_id} does not exist.")
     project, version = row
     return project, version_info(session, version)
+
+
+TASK_CHANGED = "This task changed since you opened it, so nothing was done. Look at the latest work, then try again."
+
+
+def version_of(ctx: TaskContext) -> str:
+    """A short fingerprint of the task's state; a form opened on an older state is stale."""
+    parts = [ctx.task.status.value] + [
+        f"{a.assignment_counter}:{a.worker_id}:{a.status.value}:{len(a.iterations)}" for a in ctx.assignments
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+
+
+def ensure_unchanged(ctx: TaskContext, worker_id: int, seen_version: str | None) -> None:
+    """Refuse when the worker still holds work on the task but it changed since they saw `seen_version`.
+
+    When they no longer hold it, the use case's own refusal says more. Called under the task's lock."""
+    if not seen_version:
+        return
+    mine = next((a for a in ctx.task.assignments if a.worker_id == worker_id), None)
+    if mine is not None and mine.status is AssignmentStatus.PROCESSING and version_of(ctx) != seen_version:
+        raise TaskChanged(TASK_CHANGED)
 
 
 def current_assignment(assignments: list[TaskAssignment]) -> TaskAssignment | None:

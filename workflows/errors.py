@@ -79,6 +79,10 @@ class IdempotencyConflict(TuttiError):
     """An idempotency key was reused with a different request."""
 
 
+class TaskChanged(TuttiError):
+    """The task changed since the person's view of it was drawn (optimistic concurrency: nothing was done)."""
+
+
 class PermissionDenied(TuttiError):
     """The actor may not do this."""
 

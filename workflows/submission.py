@@ -15,7 +15,7 @@ from store.models import Iteration, Task, TaskAssignment
 from store.types import utcnow
 from workflows import lifecycle
 from workflows.assignment import ensure_project_open
-from workflows.context import TaskContext, current_assignment, load_task
+from workflows.context import TaskContext, current_assignment, ensure_unchanged, load_task
 from workflows.errors import FormErrors, IllegalTaskSubmission, TaskAssignmentError, ValidationError
 from workflows.forms import summary, validate
 from workflows.lifecycle import TaskAction
@@ -34,12 +34,14 @@ def _worker_assignment(ctx: TaskContext, worker_id: int) -> TaskAssignment:
     return mine[0]
 
 
-def save_task(session: Session, task_id: int, worker_id: int, data: dict[str, Any], *, actor: Actor) -> TaskAssignment:
-    """Keep a draft of the worker's data; no status changes."""
+def save_task(session: Session, task_id: int, worker_id: int, data: dict[str, Any], *, actor: Actor,
+              seen_version: str | None = None) -> TaskAssignment:
+    """Keep a draft of the worker's data; no status changes. `seen_version`: refuse if the task changed since."""
     if not isinstance(data, dict):
         raise ValidationError("Task data must be a JSON object.")
     ctx = load_task(session, task_id, lock=True)
     ensure_project_open(ctx)
+    ensure_unchanged(ctx, worker_id, seen_version)
     assignment = _worker_assignment(ctx, worker_id)
     if assignment.status is not AssignmentStatus.PROCESSING:
         raise TaskAssignmentError("Your part of this task is already submitted; there is no draft to save.")
@@ -58,9 +60,11 @@ def submit_task(
     *,
     actor: Actor,
     rng: RandomSource = random.random,
+    seen_version: str | None = None,
 ) -> Task:
     """Hand in work (first submission, or the fix after a return)."""
-    return _decide(session, task_id, worker_id, TaskAction.SUBMIT, data, actor=actor, rng=rng)
+    return _decide(session, task_id, worker_id, TaskAction.SUBMIT, data, actor=actor, rng=rng,
+                   seen_version=seen_version)
 
 
 def accept_task(
@@ -71,9 +75,11 @@ def accept_task(
     *,
     actor: Actor,
     rng: RandomSource = random.random,
+    seen_version: str | None = None,
 ) -> Task:
     """A reviewer approves the work; it completes or goes to the next review level."""
-    return _decide(session, task_id, worker_id, TaskAction.ACCEPT, data, actor=actor, rng=rng)
+    return _decide(session, task_id, worker_id, TaskAction.ACCEPT, data, actor=actor, rng=rng,
+                   seen_version=seen_version)
 
 
 def return_task(
@@ -84,11 +90,13 @@ def return_task(
     data: dict[str, Any] | None = None,
     *,
     actor: Actor,
+    seen_version: str | None = None,
 ) -> Task:
     """A reviewer sends the work one level down, with feedback (required)."""
     if not feedback or not feedback.strip():
         raise ValidationError("Feedback is required to return a task: say what needs to change.")
-    return _decide(session, task_id, worker_id, TaskAction.RETURN, data, actor=actor, feedback=feedback.strip())
+    return _decide(session, task_id, worker_id, TaskAction.RETURN, data, actor=actor, feedback=feedback.strip(),
+                   seen_version=seen_version)
 
 
 def _decide(
@@ -101,11 +109,13 @@ def _decide(
     actor: Actor,
     rng: RandomSource = random.random,
     feedback: str | None = None,
+    seen_version: str | None = None,
 ) -> Task:
     if data is not None and not isinstance(data, dict):
         raise ValidationError("Task data must be a JSON object.")
     ctx = load_task(session, task_id, lock=True)
     ensure_project_open(ctx)
+    ensure_unchanged(ctx, worker_id, seen_version)
     _check_submission_dependencies(session, ctx)
     lifecycle.ensure_can(action, ctx.task)
     assignment = _worker_assignment(ctx, worker_id)

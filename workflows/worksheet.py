@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 from store.enums import AssignmentStatus, IterationStatus, Role, TaskStatus
 from store.models import TaskTimer, Worker
 from workflows.assignment import role_counter_required, worker_may_take
-from workflows.context import TaskContext, current_assignment, load_task, prerequisite_data
+from workflows.context import current_assignment, load_task, prerequisite_data, version_of
 from workflows.definition import StepDef
 from workflows.errors import TaskDependencyError, TuttiError
 from workflows.forms import show_context, show_values
@@ -68,14 +67,6 @@ class Worksheet:
     @property
     def is_involved(self) -> bool:
         return self.my_assignment_id is not None
-
-
-def version_of(ctx: TaskContext) -> str:
-    """A short fingerprint of the task's state; a form opened on an older state is stale."""
-    parts = [ctx.task.status.value] + [
-        f"{a.assignment_counter}:{a.worker_id}:{a.status.value}:{len(a.iterations)}" for a in ctx.assignments
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
 def submission_sheet(session: Session, task_id: int, worker_id: int) -> Worksheet:

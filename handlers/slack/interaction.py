@@ -16,15 +16,13 @@ from sqlalchemy.orm import Session
 
 from handlers.slack.guard import NotAnExpert, mark_processed, worker_for
 from handlers.slack.services import SlackServices
-from store.enums import AssignmentStatus, EventSource
+from store.enums import EventSource
 from store.events import Actor
 from store.models import Worker
-from workflows.context import load_task
-from workflows.worksheet import version_of
+from workflows.errors import TaskChanged
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-CHANGED = "This task changed since you opened it, so nothing was done. Look at the latest work, then try again."
 
 
 class Refusal(Exception):
@@ -80,23 +78,12 @@ def in_one_unit(services: SlackServices, body: dict[str, Any], change: Callable[
             except IntegrityError as exc:
                 uow.rollback()
                 raise Replayed(key) from exc
-        result = change(uow.session, worker)
+        try:
+            result = change(uow.session, worker)
+        except TaskChanged as exc:  # their view is out of date: say so as a refusal, the same way everywhere
+            raise Refusal(exc.message) from exc
         uow.commit()
         return result
-
-
-def refuse_if_changed(session: Session, task_id: int, worker_id: int, seen: str) -> None:
-    """Refusal when the person still holds work on the task but it changed since their modal showed version `seen`.
-
-    Locks the task first, so nothing changes between this check and the use case's write in the same unit of work;
-    when they no longer hold it, the use case's own refusal says more.
-    """
-    if not seen:
-        return
-    ctx = load_task(session, task_id, lock=True)
-    mine = next((a for a in ctx.assignments if a.worker_id == worker_id), None)
-    if mine is not None and mine.status is AssignmentStatus.PROCESSING and version_of(ctx) != seen:
-        raise Refusal(CHANGED)
 
 
 def read_as(services: SlackServices, slack_user_id: str, read: Callable[[Session, Worker], T]) -> T:

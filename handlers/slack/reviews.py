@@ -9,7 +9,6 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.slack.interaction import (
-    CHANGED,
     Refusal,
     Replayed,
     actor,
@@ -18,7 +17,6 @@ from handlers.slack.interaction import (
     open_view,
     push_view,
     read_as,
-    refuse_if_changed,
     submission_key,
     task_id_from,
     update_view,
@@ -30,6 +28,7 @@ from views.ids import Action, Block, Callback
 from views.review_modal import decided_modal, return_modal, review_modal
 from views.task_modal import notice_modal, parse_metadata
 from workflows import assignment, submission
+from workflows.context import TASK_CHANGED
 from workflows.errors import IllegalTaskSubmission, TaskAssignmentError, TaskStatusError, TuttiError
 from workflows.worksheet import Worksheet, worksheet
 
@@ -132,9 +131,8 @@ class ReviewListeners:
         seen = _seen_version(body["view"])
 
         def accept(session: Session, worker: Worker) -> TaskStatus:
-            refuse_if_changed(session, task_id, worker.id, seen)
             return submission.accept_task(session, task_id, worker.id, actor=actor(body),
-                                          rng=self.services.random).status
+                                          rng=self.services.random, seen_version=seen).status
 
         try:
             status = in_one_unit(self.services, body, accept, key=click_key(body))
@@ -170,7 +168,7 @@ class ReviewListeners:
             return
         seen = _seen_version(body.get("view") or {}) or sheet.version
         if seen != sheet.version:
-            self._after(client, body, task_id, f":warning: {CHANGED}")
+            self._after(client, body, task_id, f":warning: {TASK_CHANGED}")
             return
         push_view(client, body["trigger_id"], return_modal(task_id, seen))
 
@@ -190,8 +188,7 @@ class ReviewListeners:
             return
 
         def give_back(session: Session, worker: Worker) -> str:
-            refuse_if_changed(session, task_id, worker.id, seen)
-            task = submission.return_task(session, task_id, worker.id, feedback, actor=actor(body))
+            task = submission.return_task(session, task_id, worker.id, feedback, actor=actor(body), seen_version=seen)
             return worksheet(session, task.id, worker.id).step.name
 
         try:

@@ -20,7 +20,6 @@ from handlers.slack.interaction import (
     in_one_unit,
     open_view,
     read_as,
-    refuse_if_changed,
     submission_key,
     task_id_from,
     update_after_ack,
@@ -133,8 +132,7 @@ class TaskListeners:
             data = self._with_stored_files(client, body, sheet, typed)
 
             def save(session: Session, worker: Worker) -> None:
-                refuse_if_changed(session, task_id, worker.id, seen)
-                submission.save_task(session, task_id, worker.id, data, actor=actor(body))
+                submission.save_task(session, task_id, worker.id, data, actor=actor(body), seen_version=seen)
 
             in_one_unit(self.services, body, save, key=click_key(body))
             typed = None  # the saved draft is what the modal shows now
@@ -257,8 +255,9 @@ class TaskListeners:
         task_id = sheet.task_id
 
         def do(session: Session, worker: Worker) -> Any:
-            refuse_if_changed(session, task_id, worker.id, sheet.version)  # it may change while uploads are stored
-            return submission.submit_task(session, task_id, worker.id, data, actor=actor(body)).status
+            # seen_version: the task may change while uploads are stored
+            return submission.submit_task(session, task_id, worker.id, data, actor=actor(body),
+                                          seen_version=sheet.version).status
 
         return in_one_unit(self.services, body, do, key=key)
 

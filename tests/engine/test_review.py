@@ -11,7 +11,14 @@ import pytest
 from store.enums import ProjectStatus, TaskStatus
 from tests.support.world import ACTOR, World, human
 from workflows import assignment, submission
-from workflows.errors import IllegalTaskSubmission, TaskAssignmentError, TaskStatusError, ValidationError
+from workflows.errors import (
+    IllegalTaskSubmission,
+    TaskAssignmentError,
+    TaskChanged,
+    TaskStatusError,
+    ValidationError,
+)
+from workflows.worksheet import current_version
 
 WF = "reviewed"
 ALWAYS = lambda: 0.0  # noqa: E731  (rng below any rate > 0: sampled review happens)
@@ -428,3 +435,21 @@ def test_skipping_an_unassigned_task_completes_it_and_creates_what_depends_on_it
     assert [e["before"] for e in skipped] == [{"status": "awaiting_processing"}] * 2
     with pytest.raises(Exception, match="completed"):
         skip(world, world.task_id(project, "second"))
+
+
+def test_a_decision_made_on_an_out_of_date_view_is_refused_and_changes_nothing(world: World) -> None:
+    world.load(WF, [human("write", review_policy={"policy": "sampled_review", "rate": 1, "max_reviews": 1})])
+    author, reviewer = world.worker("author"), world.worker("reviewer")
+    project = world.create(WF)
+    task = world.task_id(project, "write")
+    world.run(assignment.assign_task, task, author, actor=ACTOR)
+    world.run(submission.submit_task, task, author, {"text": "v1"}, actor=ACTOR)
+    world.run(assignment.assign_task, task, reviewer, actor=ACTOR)
+    seen = world.read(current_version, task)  # what the reviewer's modal shows
+    world.run(submission.return_task, task, reviewer, "More", actor=ACTOR, seen_version=seen)
+    world.run(submission.submit_task, task, author, {"text": "v2"}, actor=ACTOR)
+    with pytest.raises(TaskChanged, match="This task changed since you opened it"):
+        world.run(submission.accept_task, task, reviewer, actor=ACTOR, seen_version=seen)
+    assert world.status(project, "write") is TaskStatus.REVIEWING
+    world.run(submission.accept_task, task, reviewer, actor=ACTOR, seen_version=world.read(current_version, task))
+    assert world.status(project, "write") is TaskStatus.COMPLETE
