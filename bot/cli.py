@@ -22,6 +22,7 @@ from store import migrate
 from store.enums import ProjectStatus, Role, TaskClass, TaskStatus
 from store.events import Actor
 from store.models import Project, Task, Worker, WorkerCertification, Workflow
+from store.types import MAX_INTEGER
 from workflows import (
     assignment,
     json_input,
@@ -40,7 +41,7 @@ from workflows.errors import TuttiError, WorkflowValidationError
 from workflows.json_input import JsonInputError
 
 T = TypeVar("T")
-ID = click.IntRange(1, 2**63 - 1)  # a database id: larger numbers cannot name anything
+ID = click.IntRange(1, MAX_INTEGER)  # a database id
 
 
 class App:

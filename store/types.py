@@ -8,6 +8,8 @@ from sqlalchemy import JSON, DateTime, Enum, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
+MAX_INTEGER = 2**31 - 1  # the largest value an integer column (every id) holds; a larger number names nothing
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 

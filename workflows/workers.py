@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from store.enums import Role, TaskClass
 from store.models import Certification, Worker, WorkerCertification, Workflow
+from store.types import MAX_INTEGER
 from workflows.errors import NotFound, WorkerCertificationError
 
 
@@ -46,7 +47,7 @@ def upsert_worker(
 def find_worker(session: Session, ref: str | int) -> Worker:
     """A worker by id, Slack user id, username or Slack username."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        worker = session.get(Worker, int(ref)) if 0 < int(ref) < 2**63 else None
+        worker = session.get(Worker, int(ref)) if 0 < int(ref) <= MAX_INTEGER else None
     else:
         name = ref.removeprefix("@")
         matches = session.scalars(

@@ -10,8 +10,9 @@ import json
 from typing import Any
 
 from store.enums import TaskClass
+from store.types import MAX_INTEGER
 
-MAX_INT = 2**31 - 1
+MAX_INT = MAX_INTEGER
 MAX_SLUG = 200
 MAX_IDEMPOTENCY_KEY = 255
 MAX_PROJECT_IDS = 1000

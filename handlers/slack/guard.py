@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from store.db import Database
 from store.models import ProcessedDelivery, Worker
+from store.types import MAX_INTEGER
 
 
 class NotAnExpert(Exception):
@@ -45,7 +46,7 @@ def mark_processed(session: Session, key: str) -> None:
 
 
 MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; a larger number names nothing (and overflows SQLite)
+MAX_ID = MAX_INTEGER  # a larger number names nothing (and overflows SQLite)
 
 
 def parse_id(text: str) -> int | None:
