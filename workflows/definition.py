@@ -251,48 +251,62 @@ class FormField(_Model):
     decimal: StrictBool = False
     max_files: Annotated[StrictInt, Field(ge=1, le=10)] | None = None
 
-    @model_validator(mode="after")
-    def _limits_fit_the_type(self) -> FormField:
-        errors: list[InitErrorDetails] = []
-        kind = self.type
-        if kind in SELECT_TYPES:
-            if not 1 <= len(self.options) <= MAX_OPTIONS:
-                errors.append(
-                    _error(("options",), f"A {kind} field needs 1 to {MAX_OPTIONS} options, not {len(self.options)}")
-                )
-            first: dict[str, int] = {}
-            for index, option in enumerate(self.options):
-                if option.value in first:
-                    errors.append(
-                        _error(
-                            ("options", index, "value"),
-                            f"Duplicate option value '{option.value}' (also options[{first[option.value]}])",
-                        )
-                    )
-                first.setdefault(option.value, index)
-        elif self.options:
-            errors.append(_error(("options",), "Only select and multi_select fields take options"))
-        for name in ("min_length", "max_length"):
-            if getattr(self, name) is not None and kind not in LENGTH_TYPES:
-                errors.append(_error((name,), f"Only text and long_text fields take {name}"))
-        for name in ("min_value", "max_value"):
-            value = getattr(self, name)
-            if value is None:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _limits_fit_the_type(cls, data: Any, handler: Any) -> FormField:
+        # Checked on the raw field, so these problems are reported along with any problem in the keys themselves.
+        errors = _form_field_errors(data) if isinstance(data, Mapping) else []
+        return _validate_with(cls, handler, data, errors)
+
+
+def _form_field_errors(data: Mapping[str, Any]) -> list[InitErrorDetails]:
+    """Keys that do not fit the field's type, and limits that contradict each other (well-typed values only)."""
+    def number(name: str) -> float | None:
+        value = data.get(name)
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    kind = data.get("type") if data.get("type") in get_args(FieldType) else None
+    decimal = data.get("decimal")
+    options = data.get("options") if isinstance(data.get("options"), list | tuple) else []
+    errors: list[InitErrorDetails] = []
+    if kind in SELECT_TYPES:
+        if not 1 <= len(options) <= MAX_OPTIONS:
+            errors.append(_error(("options",), f"A {kind} field needs 1 to {MAX_OPTIONS} options, not {len(options)}"))
+        first: dict[str, int] = {}
+        for index, raw in enumerate(options):
+            option = raw if isinstance(raw, Option) else _option_shorthand(raw)
+            value = option.value if isinstance(option, Option) else \
+                option.get("value") if isinstance(option, Mapping) else None
+            if not isinstance(value, str):
                 continue
-            if kind != "number":
-                errors.append(_error((name,), f"Only number fields take {name}"))
-            elif not self.decimal and not float(value).is_integer():
-                errors.append(_error((name,), f"{name} must be a whole number unless decimal is true"))
-        if self.decimal and kind != "number":
-            errors.append(_error(("decimal",), "Only number fields take decimal"))
-        if self.max_files is not None and kind != "files":
-            errors.append(_error(("max_files",), "Only files fields take max_files"))
-        for low, high in (("min_length", "max_length"), ("min_value", "max_value")):
-            low_value, high_value = getattr(self, low), getattr(self, high)
-            if low_value is not None and high_value is not None and low_value > high_value:
-                errors.append(_error((low,), f"{low} ({low_value:g}) is greater than {high} ({high_value:g})"))
-        _raise_if("FormField", errors)
-        return self
+            if value in first:
+                errors.append(_error(("options", index, "value"),
+                                     f"Duplicate option value '{value}' (also options[{first[value]}])"))
+            first.setdefault(value, index)
+    elif options and kind is not None:
+        errors.append(_error(("options",), "Only select and multi_select fields take options"))
+    if kind is None:
+        return errors  # the type itself is wrong (and reported): what fits it cannot be said
+    for name in ("min_length", "max_length"):
+        if data.get(name) is not None and kind not in LENGTH_TYPES:
+            errors.append(_error((name,), f"Only text and long_text fields take {name}"))
+    for name in ("min_value", "max_value"):
+        if data.get(name) is None:
+            continue
+        value = number(name)
+        if kind != "number":
+            errors.append(_error((name,), f"Only number fields take {name}"))
+        elif value is not None and decimal in (False, None) and not float(value).is_integer():
+            errors.append(_error((name,), f"{name} must be a whole number unless decimal is true"))
+    if decimal is True and kind != "number":
+        errors.append(_error(("decimal",), "Only number fields take decimal"))
+    if data.get("max_files") is not None and kind != "files":
+        errors.append(_error(("max_files",), "Only files fields take max_files"))
+    for low, high in (("min_length", "max_length"), ("min_value", "max_value")):
+        low_value, high_value = number(low), number(high)
+        if low_value is not None and high_value is not None and low_value > high_value:
+            errors.append(_error((low,), f"{low} ({low_value:g}) is greater than {high} ({high_value:g})"))
+    return errors
 
 
 ShowKind = Literal["text", "link", "image", "images", "json"]

@@ -696,3 +696,24 @@ def test_certification_problems_are_all_reported_even_when_one_field_is_malforme
         ("$.certifications[3].required_certifications",
          "required_certifications forms a cycle: e -> f -> e; nobody could ever be certified"),
     ]
+
+
+def test_a_form_fields_contradictory_limits_are_reported_along_with_its_malformed_keys(tmp_path: Path):
+    (tmp_path / "form" / "v1").mkdir(parents=True)
+    (tmp_path / "form" / "workflow.json").write_text(
+        '{"slug": "form", "name": "Form", "description": "", "certifications": []}')
+    field = {"key": "amount", "label": "Amount", "type": "number", "decimal": "yes", "min_value": 10, "max_value": 1}
+    choice = {"key": "pick", "label": "Pick", "type": "select", "options": ["a", "a"], "max_length": "long"}
+    (tmp_path / "form" / "v1" / "version.json").write_text(json.dumps({
+        "slug": "v1", "name": "V1", "description": "", "steps": [
+            {"slug": "s", "name": "S", "description": "", "is_human": True, "required_certifications": [],
+             "user_interface": {"slack": {"fields": [field, choice]}}}]}))
+    _, found = validate_workflow_directory(tmp_path / "form")
+    fields = "$.steps[0].user_interface.slack.fields"
+    assert sorted((p.location, p.message) for p in found) == sorted([
+        (f"{fields}[0].decimal", "Expected true or false"),
+        (f"{fields}[0].min_value", "min_value (10) is greater than max_value (1)"),
+        (f"{fields}[1].max_length", "Expected a whole number"),
+        (f"{fields}[1].options[1].value", "Duplicate option value 'a' (also options[0])"),
+        (f"{fields}[1].max_length", "Only text and long_text fields take max_length"),
+    ])
