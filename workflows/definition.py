@@ -637,8 +637,10 @@ def _cycle_path(graph: Mapping[str, Sequence[str]], start: str, members: set[str
     return [start, start]  # unreachable: `start` is in a cycle by construction
 
 
-def check_graph(version_slug: str, nodes: Sequence[StepNode]) -> GraphReport:
-    """Duplicate slugs, unknown dependencies, cycles, unreachable steps, a missing start point, deadlocks."""
+def check_graph(version_slug: str, nodes: Sequence[StepNode], *, unreadable_steps: bool = False) -> GraphReport:
+    """Duplicate slugs, unknown dependencies, cycles, unreachable steps, a missing start point, deadlocks.
+
+    `unreadable_steps`: some steps had no readable slug (reported elsewhere), so one of them may be the start."""
     problems: list[tuple[Loc, str]] = []
     if not nodes:
         return GraphReport([(("steps",), "A version needs at least one step")], {})
@@ -678,7 +680,7 @@ def check_graph(version_slug: str, nodes: Sequence[StepNode]) -> GraphReport:
             )
 
     roots = [slug for slug, deps in graph.items() if not first[slug].creation_depends_on]
-    if not roots:
+    if not roots and not unreadable_steps:
         problems.append((("steps",), f"All {version_slug} workflow steps have dependencies. There is no start point."))
     else:
         for slug, deps in graph.items():

@@ -367,7 +367,9 @@ def _check_version(
                     checker.error(file, ("steps", index, "required_certifications", position), message)
     version_slug = raw.get("slug") if isinstance(raw.get("slug"), str) else "?"
     # An empty list of steps is a problem; a missing or unreadable one was reported above.
-    report = check_graph(version_slug, nodes) if nodes or raw.get("steps") == [] else GraphReport([], {})
+    unreadable = len(nodes) < len(raw_steps)
+    report = (check_graph(version_slug, nodes, unreadable_steps=unreadable) if nodes or raw.get("steps") == []
+              else GraphReport([], {}))
     for loc, message in report.problems:
         checker.error(file, loc, message)
     context = _VersionContext(kinds, report.prerequisites, certifications)

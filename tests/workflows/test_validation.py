@@ -717,3 +717,19 @@ def test_a_form_fields_contradictory_limits_are_reported_along_with_its_malforme
         (f"{fields}[1].options[1].value", "Duplicate option value 'a' (also options[0])"),
         (f"{fields}[1].max_length", "Only text and long_text fields take max_length"),
     ])
+
+
+def test_a_step_without_a_readable_slug_is_not_taken_for_a_missing_start_point(tmp_path: Path):
+    (tmp_path / "noslug" / "v1").mkdir(parents=True)
+    (tmp_path / "noslug" / "workflow.json").write_text(
+        '{"slug": "noslug", "name": "No slug", "description": "", "certifications": []}')
+    (tmp_path / "noslug" / "v1" / "version.json").write_text(json.dumps({
+        "slug": "v1", "name": "V1", "description": "", "steps": [
+            {"slug": None, "name": "First", "description": "", "is_human": True, "required_certifications": []},
+            {"slug": "second", "name": "Second", "description": "", "is_human": True, "required_certifications": [],
+             "creation_depends_on": ["first"]}]}))
+    _, found = validate_workflow_directory(tmp_path / "noslug")
+    assert [(p.location, p.message) for p in found] == [
+        ("$.steps[0].slug", "Expected a string"),
+        ("$.steps[1].creation_depends_on[0]", "second.creation_depends_on contains a non-existent slug."),
+    ]
