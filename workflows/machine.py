@@ -84,6 +84,12 @@ def claim_machine_task(session: Session, task_id: int, *, attempt: int = 1) -> M
 def record_machine_success(session: Session, task_id: int, result: dict[str, Any], *, actor: Actor) -> Task:
     """Store the result, complete the task and create what depends on it."""
     ctx = load_task(session, task_id, lock=True)
+    if ctx.task.status is TaskStatus.COMPLETE:
+        # Completed by hand (complete-and-skip) while the machine ran: what depends on it already has its data,
+        # so the late result is kept in the log, not swapped in under it.
+        events.record(session, actor, "task.machine_result_ignored", project_id=ctx.project.id,
+                      task_id=ctx.task.id, after={"result": result})
+        return ctx.task
     machine = _machine_assignment(ctx)
     machine.status = AssignmentStatus.SUBMITTED
     machine.in_progress_task_data = result

@@ -12,7 +12,7 @@ from store.types import utcnow
 from tests.engine import machine_functions
 from tests.support.world import ACTOR, World, human, machine
 from workflows import machine as machine_steps
-from workflows import projects
+from workflows import projects, submission
 from workflows.errors import MachineExecutionError
 
 WF = "robots"
@@ -192,3 +192,17 @@ def test_a_machine_task_is_claimed_only_once_and_human_steps_cannot_be_run(world
     with pytest.raises(MachineExecutionError, match="Step worker type is not machine"):
         world.run(machine_steps.claim_machine_task, world.task_id(project, "person"))
     assert len(world.task(project, "robot")["assignments"]) == 1
+
+
+def test_a_machine_that_finishes_after_its_task_was_completed_by_hand_changes_nothing(world: World) -> None:
+    world.load(WF, [machine("robot", f"{FN}.succeed"), human("after", creation_depends_on=["robot"])])
+    project = world.create(WF, drain=False)
+    robot = world.task_id(project, "robot")
+    world.run(machine_steps.claim_machine_task, robot)
+    world.run(submission.complete_and_skip_task, robot, actor=ACTOR)
+    assert world.status(project, "after") is TaskStatus.AWAITING_PROCESSING
+    world.run(machine_steps.record_machine_success, robot, {"late": True}, actor=ACTOR)
+    assert world.status(project, "robot") is TaskStatus.COMPLETE
+    assert world.task(project, "robot")["assignments"][0]["in_progress_task_data"] != {"late": True}
+    [ignored] = [e for e in world.events(project) if e["action"] == "task.machine_result_ignored"]
+    assert ignored["after"] == {"result": {"late": True}}
