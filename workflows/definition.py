@@ -711,23 +711,36 @@ def check_graph(version_slug: str, nodes: Sequence[StepNode], *, unreadable_step
     return GraphReport(problems, {slug: frozenset(found) for slug, found in reach.items()})
 
 
-def check_sanity_check_steps(sanity_checks: SanityChecks | None, step_slugs: Iterable[str]) -> list[tuple[Loc, str]]:
-    """Sanity-check handlers that mention steps the version does not have."""
-    if sanity_checks is None:
-        return []
+def check_sanity_check_steps(
+    sanity_checks: SanityChecks | Mapping[str, Any] | None, step_slugs: Iterable[str]
+) -> list[tuple[Loc, str]]:
+    """Sanity-check handlers that mention steps the version does not have (parsed, or raw JSON that did not parse:
+    then only the well-formed parts are looked at)."""
     known = set(step_slugs)
     problems: list[tuple[Loc, str]] = []
-    for check_slug, config in sanity_checks.check_configurations.items():
-        for h, handler in enumerate(config.handlers):
-            for position, slug in enumerate(handler.steps):
-                if slug not in known:
-                    problems.append(
-                        (
-                            ("sanity_checks", "check_configurations", check_slug, "handlers", h, "steps", position),
-                            f"Sanity check '{check_slug}' mentions non-existent step '{slug}'",
-                        )
-                    )
+    for check_slug, h, position, slug in _sanity_step_mentions(sanity_checks):
+        if slug not in known:
+            problems.append((("sanity_checks", "check_configurations", check_slug, "handlers", h, "steps", position),
+                             f"Sanity check '{check_slug}' mentions non-existent step '{slug}'"))
     return problems
+
+
+def _sanity_step_mentions(sanity_checks: SanityChecks | Mapping[str, Any] | None) -> list[tuple[str, int, int, str]]:
+    if isinstance(sanity_checks, SanityChecks):
+        return [(check_slug, h, position, slug)
+                for check_slug, config in sanity_checks.check_configurations.items()
+                for h, handler in enumerate(config.handlers)
+                for position, slug in enumerate(handler.steps)]
+    configurations = sanity_checks.get("check_configurations") if isinstance(sanity_checks, Mapping) else None
+    mentions = []
+    for check_slug, config in (configurations.items() if isinstance(configurations, Mapping) else ()):
+        handlers = config.get("handlers") if isinstance(config, Mapping) else None
+        for h, handler in enumerate(handlers if isinstance(handlers, list) else ()):
+            steps = handler.get("steps") if isinstance(handler, Mapping) else None
+            mentions += [(str(check_slug), h, position, slug)
+                         for position, slug in enumerate(steps if isinstance(steps, list) else ())
+                         if isinstance(slug, str)]
+    return mentions
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -374,9 +374,10 @@ def _check_version(
         checker.error(file, loc, message)
     context = _VersionContext(kinds, report.prerequisites, certifications)
 
+    # On the raw sanity checks when the version's own keys did not parse, so a bad handler hides nothing.
+    for loc, message in check_sanity_check_steps(header.sanity_checks if header else raw.get("sanity_checks"), kinds):
+        checker.error(file, loc, message)
     if header is not None:
-        for loc, message in check_sanity_check_steps(header.sanity_checks, kinds):
-            checker.error(file, loc, message)
         checker.function(file, ("abort_completion_function",), header.abort_completion_function, "abort")
         if header.sanity_checks is not None:
             checker.function(

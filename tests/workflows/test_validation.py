@@ -441,6 +441,11 @@ def test_problems_in_every_file_are_reported_together_with_their_file_and_locati
             "$.sanity_checks.check_configurations['bad-handler'].repetition_seconds",
             "Input should be greater than 0",
         ),
+        (  # found on the raw sanity checks, although the 'bad-handler' configuration above does not parse
+            "v1/version.json",
+            "$.sanity_checks.check_configurations['late-edit'].handlers[0].steps[1]",
+            "Sanity check 'late-edit' mentions non-existent step 'review'",
+        ),
         (
             "v1/version.json",
             "$.steps[0].todolist_templates_to_apply",
