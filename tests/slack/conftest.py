@@ -14,12 +14,20 @@ from sqlalchemy import func, select
 
 from bot.container import Tutti
 from bot.settings import Settings
-from sandbox.driver import Sandbox
+from sandbox.driver import Sandbox, UserSession, ViewSnapshot
 from sandbox.state import User
 from store.enums import OutboxStatus
 from store.models import OutboxMessage
 from tests.support.world import World
 from workflows import files
+
+
+def double_click(sandbox: Sandbox, person: UserSession, label: str) -> ViewSnapshot | None:
+    """Press `label` in the open modal with Slack delivering the press twice (a double click); the modal after."""
+    sandbox.faults.duplicate_next("interaction")
+    person.click(label)
+    sandbox.settle()
+    return person.modal()
 
 
 class SlackWorld(World):

@@ -7,7 +7,7 @@ import threading
 
 from sandbox.driver import Sandbox, UserSession
 from store.enums import TaskStatus
-from tests.slack.conftest import ServedTutti, SlackWorld
+from tests.slack.conftest import ServedTutti, SlackWorld, double_click
 from tests.slack.test_task_modal import assign, journalism_with_planning_done, open_task, worker_id
 from tests.support.world import ACTOR
 from workflows import assignment, submission
@@ -25,6 +25,15 @@ def open_review(person: UserSession) -> None:
     person.open_home()
     person.click("Open", within="home")
     person.wait_for_modal()
+
+
+def robin_reviewing(slack_world: SlackWorld, sandbox: Sandbox) -> tuple[int, int, UserSession]:
+    """Reporting submitted, Robin (journalism-reporter-2) assigned to review it, with the review open."""
+    project, task = reporting_submitted(slack_world)
+    slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
+    robin = sandbox.as_user("UJREPORT02")
+    open_review(robin)
+    return project, task, robin
 
 
 def test_a_reviewer_takes_the_review_and_accepts_it(
@@ -46,10 +55,7 @@ def test_a_reviewer_takes_the_review_and_accepts_it(
 
 def test_returning_needs_feedback_and_the_fix_goes_back_to_the_same_reviewer_with_the_history(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project, task = reporting_submitted(slack_world)
-    slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
-    robin = sandbox.as_user("UJREPORT02")
-    open_review(robin)
+    project, _, robin = robin_reviewing(slack_world, sandbox)
     robin.click("Return")
     feedback = robin.wait_for_modal("Return with feedback")
     assert feedback.depth == 2
@@ -141,10 +147,7 @@ def test_two_reviewers_at_once_have_one_effect_and_the_other_is_told(
 
 def test_a_double_clicked_accept_has_one_effect(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project, task = reporting_submitted(slack_world)
-    slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
-    robin = sandbox.as_user("UJREPORT02")
-    open_review(robin)
+    project, _, robin = robin_reviewing(slack_world, sandbox)
     sandbox.faults.duplicate_next("interaction")
     robin.click("Accept")
     sandbox.wait_for(lambda: "Accepted." in robin.modal().text or None, "the accepted note")
@@ -157,10 +160,7 @@ def test_a_double_clicked_take_takes_the_review_once_without_a_false_error(
     project, task = reporting_submitted(slack_world)
     robin = sandbox.as_user("UJREPORT02")
     open_review(robin)
-    sandbox.faults.duplicate_next("interaction")
-    robin.click("Take this review")
-    sandbox.settle()
-    modal = robin.modal()
+    modal = double_click(sandbox, robin, "Take this review")
     assert "You are now reviewing this task." in modal.text and "[Accept]" in modal.text
     assert "Could not take this review" not in modal.text
     assert slack_world.status(project, "reporting") is TaskStatus.REVIEWING
@@ -177,10 +177,7 @@ def resubmitted_behind_robins_back(world: SlackWorld, task: int) -> None:
 
 def test_accept_in_a_review_modal_opened_before_a_resubmission_is_refused(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project, task = reporting_submitted(slack_world)
-    slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
-    robin = sandbox.as_user("UJREPORT02")
-    open_review(robin)
+    project, task, robin = robin_reviewing(slack_world, sandbox)
     assert "The river rose." in robin.modal().text
     resubmitted_behind_robins_back(slack_world, task)
     robin.click("Accept")
@@ -196,10 +193,7 @@ def test_accept_in_a_review_modal_opened_before_a_resubmission_is_refused(
 
 def test_returning_from_a_review_modal_opened_before_a_resubmission_is_refused(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project, task = reporting_submitted(slack_world)
-    slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
-    robin = sandbox.as_user("UJREPORT02")
-    open_review(robin)
+    project, task, robin = robin_reviewing(slack_world, sandbox)
     robin.click("Return")
     robin.wait_for_modal("Return with feedback")
     robin.fill("Feedback", "Shorter, please.")

@@ -12,7 +12,7 @@ from PIL import Image
 
 from sandbox.driver import Sandbox, UserSession
 from store.enums import ProjectStatus, TaskStatus
-from tests.slack.conftest import ServedTutti, SlackWorld
+from tests.slack.conftest import ServedTutti, SlackWorld, double_click
 from tests.support.pages import html, serve_pages
 from tests.support.world import ACTOR
 from workflows import assignment, files, submission
@@ -186,10 +186,7 @@ def test_a_double_clicked_start_timer_starts_it_once_and_a_later_press_still_cou
     assign(slack_world, project, "reporting", "journalism-reporter-1")
     riley = sandbox.as_user("UJREPORT01")
     open_task(riley)
-    sandbox.faults.duplicate_next("interaction")
-    riley.click("Start timer")
-    sandbox.settle()
-    modal = riley.modal()
+    modal = double_click(sandbox, riley, "Start timer")
     assert "Timer started at" in modal.text and "[Stop timer]" in modal.text
     assert "already" not in modal.text
     # The redrawn modal is a new version: pressing the same buttons again on purpose works.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sandbox.driver import Sandbox, UserSession
 from store.models import Task
 from store.types import utcnow
-from tests.slack.conftest import ServedTutti, SlackWorld
+from tests.slack.conftest import ServedTutti, SlackWorld, double_click
 from tests.support.world import ACTOR, human
 from workflows import assignment, time_tracking
 
@@ -110,10 +110,7 @@ def test_a_double_clicked_delete_deletes_once_without_a_false_error(
     slack_world.run(time_tracking.add_time_entry, worker, day=utcnow().date(), seconds=600, description="Twice")
     person = sandbox.as_user("UTIMEKEEPE")
     open_timecard(person)
-    sandbox.faults.duplicate_next("interaction")
-    person.click("Delete")
-    sandbox.settle()
-    timecard = person.modal()
+    timecard = double_click(sandbox, person, "Delete")
     assert "Entry deleted." in timecard.text and "No time recorded this week." in timecard.text
     assert "is not one of yours" not in timecard.text
     assert entries(slack_world, worker) == []
