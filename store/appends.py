@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Connection, Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.util import find_tables
 
 _ROWS = "tutti.appended_rows"
+_MAX_JOINED_PARAMETERS = 20_000  # PostgreSQL allows 65,535 bound parameters in one statement
 
 
 @dataclass(eq=False)
@@ -49,16 +50,47 @@ def write(session: Session) -> None:
     groups: dict[tuple[Table, bool], list[_Row]] = {}
     for row in pending:
         groups.setdefault((row.table, row.want_id), []).append(row)
-    for (table, want_id), group in groups.items():
-        values = [row.values for row in group]
-        if want_id:
-            statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-            new_ids: list[int | None] = list(connection.execute(statement, values).scalars())
-        else:
-            connection.execute(table.insert(), values)
-            new_ids = [None] * len(group)
-        for row, row_id in zip(group, new_ids, strict=True):
-            row.written, row.written_in, row.id = True, scope, row_id
+    if _fits_one_statement(connection, groups):
+        _insert_together(connection, groups)
+    else:
+        for (table, want_id), group in groups.items():
+            _insert_group(connection, table, want_id, group)
+    for row in pending:
+        row.written, row.written_in = True, scope
+
+
+def _insert_group(connection: Connection, table: Table, want_id: bool, group: list[_Row]) -> None:
+    values = [row.values for row in group]
+    if want_id:
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        for row, row_id in zip(group, connection.execute(statement, values).scalars(), strict=True):
+            row.id = row_id
+    else:
+        connection.execute(table.insert(), values)
+
+
+def _fits_one_statement(connection: Connection, groups: dict[tuple[Table, bool], list[_Row]]) -> bool:
+    """PostgreSQL takes inserts into several tables as one statement (all but one as data-modifying CTEs): one
+    round trip instead of one per table, for rows few enough to be sent as literal VALUES lists."""
+    if connection.dialect.name != "postgresql" or len(groups) < 2 or sum(want for _, want in groups) > 1:
+        return False
+    parameters = sum(len(group) * len(group[0].values) for group in groups.values())
+    return parameters <= _MAX_JOINED_PARAMETERS
+
+
+def _insert_together(connection: Connection, groups: dict[tuple[Table, bool], list[_Row]]) -> None:
+    ordered = sorted(groups.items(), key=lambda item: item[0][1])  # the one wanting ids last: it is the main one
+    *others, ((table, want_id), main_rows) = ordered
+    statement = table.insert().values([row.values for row in main_rows])
+    for number, ((other, _), rows) in enumerate(others):
+        statement = statement.add_cte(other.insert().values([row.values for row in rows]).cte(f"appended_{number}"))
+    if not want_id:
+        connection.execute(statement)
+        return
+    # PostgreSQL numbers the rows of one VALUES list in order, so sorted ids match the rows as appended.
+    new_ids = sorted(connection.execute(statement.returning(table.c.id)).scalars())
+    for row, row_id in zip(main_rows, new_ids, strict=True):
+        row.id = row_id
 
 
 def transaction_rows(session: Session) -> list[_Row]:

@@ -160,7 +160,7 @@ class Bench:
 
 
 # What a submit sends, written by hand: lock the project, read the task with its assignments, update the task,
-# the assignment and the iteration, log the event, queue the notice. Sent straight through psycopg2, it shows what
+# the assignment and the iteration, log the event and queue the notice. Sent straight through psycopg2, it shows what
 # the database and this machine allow before any engine code runs.
 _FLOOR_STATEMENTS = (
     "SELECT p.id FROM projects p JOIN tasks t ON t.project_id = p.id WHERE t.id = %(task)s FOR UPDATE OF p",
@@ -172,11 +172,12 @@ _FLOOR_STATEMENTS = (
     "UPDATE task_assignments SET status = 'submitted', in_progress_task_data = %(data)s WHERE task_id = %(task)s",
     "UPDATE iterations SET status = 'requested_review', end_datetime = now(), submitted_data = %(data)s "
     "WHERE assignment_id IN (SELECT id FROM task_assignments WHERE task_id = %(task)s)",
-    "INSERT INTO project_events (project_id, task_id, action, actor, source, before, after, created_at) "
-    "SELECT project_id, id, 'task.submit', 'bench', 'cli', '{}', '{}', now() FROM tasks WHERE id = %(task)s",
-    "INSERT INTO outbox (topic, payload, status, attempts, max_attempts, backoff_seconds, available_at, created_at, "
-    "project_id) SELECT 'event', %(data)s, 'pending', 0, 8, 2.0, now(), now(), project_id FROM tasks "
-    "WHERE id = %(task)s RETURNING id",
+    # The event and the notice go in one statement, as store/appends.py sends them on PostgreSQL.
+    "WITH logged AS (INSERT INTO project_events (project_id, task_id, action, actor, source, before, after, "
+    "created_at) SELECT project_id, id, 'task.submit', 'bench', 'cli', '{}', '{}', now() FROM tasks "
+    "WHERE id = %(task)s) INSERT INTO outbox (topic, payload, status, attempts, max_attempts, backoff_seconds, "
+    "available_at, created_at, project_id) SELECT 'event', %(data)s, 'pending', 0, 8, 2.0, now(), now(), "
+    "project_id FROM tasks WHERE id = %(task)s RETURNING id",
 )
 
 

@@ -145,3 +145,24 @@ def test_a_failed_flush_inside_a_savepoint_keeps_the_enclosing_transactions_rows
     assert _log(database, project_id)[-1] == "test.before"
     assert _topics(database, project_id)[-2:] == ["topic.before", "topic.after"]
     assert len(notified) == 2
+
+
+@pytest.mark.parametrize("count", [1, 2_500])
+def test_a_large_batch_is_written_whole_and_every_message_id_is_announced(
+    database: Database, project_id: int, notified: list[int], count: int
+) -> None:
+    """A few rows go in one statement on PostgreSQL; thousands (an abort of a big project) are sent in batches."""
+    with database.unit_of_work() as uow:
+        for n in range(count):
+            events.record(uow.session, ACTOR, "test.bulk", project_id=project_id, after={"n": n})
+            outbox.add_message(uow.session, "topic.bulk", {"n": n}, project_id=project_id)
+        uow.commit()
+
+    with database.read() as session:
+        logged = session.scalars(select(ProjectEvent.after).where(ProjectEvent.action == "test.bulk")
+                                 .order_by(ProjectEvent.id)).all()
+        queued = session.execute(select(OutboxMessage.id, OutboxMessage.payload)
+                                 .where(OutboxMessage.topic == "topic.bulk").order_by(OutboxMessage.id)).all()
+    assert [a["n"] for a in logged] == list(range(count))
+    assert [p["n"] for _, p in queued] == list(range(count))
+    assert sorted(notified) == [message_id for message_id, _ in queued]
