@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -34,6 +36,12 @@ def _run_keys(app: App, fn: Any, *args: Any, **kwargs: Any) -> Any:
         return app.run(fn, *args, **kwargs)
     except api_clients.ApiKeyError as exc:
         raise KeyProblem(str(exc)) from None
+
+
+def _not_a_settings_key(app: App, key_id: str, what: str) -> None:
+    """Keys from TUTTI_API_KEYS are checked before stored ones, so changing a stored row would not take effect."""
+    if key_id in dict(app.settings.api_keys):
+        raise KeyProblem(f"{key_id} comes from the TUTTI_API_KEYS setting; {what} there (and restart Tutti).")
 
 
 # --- api-keys ------------------------------------------------------------------------------------------
@@ -83,6 +91,7 @@ def api_keys_list(app: App) -> None:
 @pass_app
 def api_keys_revoke(app: App, key_id: str) -> None:
     """Stop accepting a key (its projects keep their webhooks)."""
+    _not_a_settings_key(app, key_id, "remove it")
     _run_keys(app, api_clients.revoke_key, key_id)
     click.echo(f"Key {key_id} is revoked; requests signed with it now get 401.")
 
@@ -104,6 +113,7 @@ def webhooks_set(app: App, key_id: str, url: str, secret: str | None) -> None:
     """Push the results of projects created with KEY_ID to URL."""
     if secret is not None and not secret.startswith("whsec_"):
         raise click.BadParameter("a Standard Webhooks secret starts with whsec_")
+    _not_a_settings_key(app, key_id, "set its webhook in TUTTI_API_WEBHOOKS")
     webhook_secret = _run_keys(app, lambda s: api_clients.set_webhook(s, key_id, url, secret).webhook_secret)
     click.echo(f"Projects created with {key_id} will be pushed to {url}.")
     if secret is None:
@@ -121,7 +131,7 @@ def webhooks_unset(app: App, key_id: str) -> None:
 
 @webhooks.command("log")
 @click.option("--key", "key_id", help="Only this API key's deliveries.")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @pass_app
 def webhooks_log(app: App, key_id: str | None, limit: int) -> None:
     """Recent delivery attempts, newest first: what was sent where and what came back."""
@@ -145,6 +155,8 @@ def _credentials(app: App, key: str | None, secret: str | None) -> tuple[str, st
     """--key/--secret, else the first TUTTI_API_KEYS entry, else a demo key in the local database."""
     if key and secret:
         return key, secret
+    if key or secret:  # never sign silently with another key than the one asked for
+        raise click.UsageError("Give both --key and --secret (or TUTTI_DEMO_KEY and TUTTI_DEMO_SECRET), or neither.")
     if app.settings.api_keys:
         return app.settings.api_keys[0]
 
@@ -178,6 +190,17 @@ def api_options(fn: Any) -> Any:
     return fn
 
 
+@contextmanager
+def _api_errors(api: ClientApi) -> Iterator[None]:
+    """A refused or failed API call ends the command with one line instead of a traceback."""
+    try:
+        yield
+    except ClientApiError as exc:
+        raise click.ClickException(f"The client API refused the request: {exc}") from None
+    except OSError as exc:  # requests' errors are OSErrors
+        raise click.ClickException(f"Cannot reach Tutti at {api.base_url} ({exc}); is `make dev` running?") from None
+
+
 def _say(text: str, yes: bool) -> None:
     click.echo()
     click.echo(click.wrap_text(text, width=100, preserve_paragraphs=True))
@@ -200,17 +223,17 @@ def demo_simple(app: App, yes: bool, url: str, worker_id: int | None, timeout: f
                 key: str | None, secret: str | None) -> None:
     """The simple workflow end to end: a machine finds an image, a person rates it."""
     api = _client(app, api_url, key, secret)
+    with _api_errors(api):
+        _demo_simple(app, api, yes, url, worker_id, timeout)
+
+
+def _demo_simple(app: App, api: ClientApi, yes: bool, url: str, worker_id: int | None, timeout: float) -> None:
     _say("This demo runs the simple workflow through Tutti's client API, the way a client system would: "
          f"every call below is an HTTP request to {api.base_url}, signed with the API key {api.key!r} "
          "(HTTP Signatures, hmac-sha256), exactly as Orchestra's Python client signs them.\n\n"
          "The workflow has two steps: `crawl`, a machine step that fetches a web page and picks an image, and "
          "`rate`, a human step where an expert rates how awesome the image is.", yes)
-    try:
-        workflows = api.workflow_types()
-    except ClientApiError as exc:
-        raise click.ClickException(f"The client API refused the request: {exc}") from None
-    except OSError as exc:
-        raise click.ClickException(f"Cannot reach Tutti at {api.base_url} ({exc}); is `make dev` running?") from None
+    workflows = api.workflow_types()
     if "simple_workflow" not in workflows:
         raise click.ClickException("simple_workflow is not loaded: run `tutti workflows load --bundled`.")
 
@@ -283,7 +306,7 @@ def demo_journalism(app: App, new: bool, status: bool, final: bool, project_id: 
     if not (new or status or final):
         raise click.UsageError("Give one of --new, --status -p ID or --final -p ID.")
     api = _client(app, api_url, key, secret)
-    try:
+    with _api_errors(api):
         if new:
             project_id = api.create_project("journalism", "v1", JOURNALISM_DESCRIPTION, 10,
                                             {"article_draft_template": JOURNALISM_TEMPLATE}, "train")
@@ -302,5 +325,3 @@ def demo_journalism(app: App, new: bool, status: bool, final: bool, project_id: 
             if task is None or task["status"] != "Complete":
                 raise click.ClickException("The '--final' option must be used with a completed project")
             echo_json(task["latest_data"])
-    except ClientApiError as exc:
-        raise click.ClickException(f"The client API refused the request: {exc}") from None

@@ -56,8 +56,18 @@ def static_webhooks(api_keys: Iterable[tuple[str, str]],
             if key_id not in secrets:
                 raise ValueError(f"TUTTI_API_WEBHOOKS: {key_id} has no secret and is not in TUTTI_API_KEYS")
             secret = "whsec_" + base64.b64encode(secrets[key_id].encode()).decode()
+        else:
+            _check_static(key_id, api_clients.check_webhook_secret, secret)
+        _check_static(key_id, api_clients.check_webhook_url, url)
         hooks[key_id] = Webhook(key_id, url, secret)
     return hooks
+
+
+def _check_static(key_id: str, check: Callable[[str], None], value: str) -> None:
+    try:
+        check(value)
+    except api_clients.ApiKeyError as exc:
+        raise ValueError(f"TUTTI_API_WEBHOOKS: {key_id}: {exc}") from None
 
 
 def event_type(payload: Mapping[str, Any]) -> str | None:
@@ -128,15 +138,16 @@ def webhook_handlers(database: Database, static: Mapping[str, Webhook] | None = 
         }
         started = time.perf_counter()
         try:
-            response = send(hook.url, data=body.encode(), headers=headers, timeout=TIMEOUT, allow_redirects=False)
+            response = send(hook.url, data=body.encode(), headers=headers, timeout=TIMEOUT, allow_redirects=False,
+                            stream=True)
         except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:1000]
+            error = _text(f"{type(exc).__name__}: {exc}")[:1000]
             _log(database, delivery, url=hook.url, duration_ms=_ms(started), error=error)
             raise RetryLater(error) from None
-        excerpt = response.text[:EXCERPT_CHARS]
+        excerpt = _excerpt(response)
         ok = 200 <= response.status_code < 300
         _log(database, delivery, url=hook.url, status_code=response.status_code, response_excerpt=excerpt,
-             duration_ms=_ms(started), error=None if ok else f"HTTP {response.status_code}")
+             duration_ms=_ms(started), error=None if ok else _failure(response))
         if not ok:
             raise RetryLater(f"{hook.url} answered HTTP {response.status_code}")
 
@@ -150,6 +161,30 @@ def _log(database: Database, delivery: Delivery, **fields: Any) -> None:
                                  event_type=payload["type"], project_id=payload.get("project_id"),
                                  attempt=delivery.attempt, **fields)
         uow.commit()
+
+
+def _excerpt(response: requests.Response) -> str:
+    """The start of the answer's body; only that much is read, however large the body is."""
+    try:
+        raw = next(response.iter_content(EXCERPT_CHARS * 4), b"")
+    except requests.RequestException as exc:  # the status line is the answer; a broken body does not undo it
+        return _text(f"(body unreadable: {type(exc).__name__})")
+    finally:
+        response.close()
+    return _text(raw.decode(response.encoding or "utf-8", errors="replace"))[:EXCERPT_CHARS]
+
+
+def _text(value: str) -> str:
+    """`value` storable as text: PostgreSQL refuses NUL, which would fail the log row and resend a delivered hook."""
+    return value.replace("\x00", "\ufffd")
+
+
+def _failure(response: requests.Response) -> str:
+    if response.is_redirect:
+        location = _text(response.headers.get("location", ""))[:500]
+        return (f"HTTP {response.status_code} redirect to {location}; webhooks do not follow redirects, "
+                "set the final URL")
+    return f"HTTP {response.status_code}"
 
 
 def _ms(started: float) -> float:

@@ -6,9 +6,12 @@ Functions take the caller's session and never commit; the caller's unit of work 
 from __future__ import annotations
 
 import base64
+import binascii
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
@@ -19,6 +22,12 @@ from store.types import utcnow
 # A signature's Date may be 5 minutes in the past or the future, so it can be valid for 10 minutes after it is
 # first seen; rows older than this can no longer match an acceptable request.
 SEEN_SIGNATURE_RETENTION = timedelta(minutes=15)
+
+MAX_KEY_ID = 100  # the column's length, and the longest id the signature check looks up
+# A key id travels in `keyId="..."` and in the X-Api-Key header: visible ASCII without quote, backslash or comma.
+_KEY_ID = re.compile(r"[!#-+\--\[\]-~]+")
+MIN_WEBHOOK_SECRET_BYTES = 24  # Standard Webhooks: secrets are 24 to 64 random bytes
+MAX_WEBHOOK_SECRET_BYTES = 64
 
 
 class ApiKeyError(Exception):
@@ -61,13 +70,29 @@ def key_secret(session: Session, key_id: str) -> tuple[str, datetime | None] | N
 
 def create_key(session: Session, *, client: str = "", key_id: str | None = None, secret: str | None = None) -> ApiKey:
     """A new key for `client` (other keys of the client stay valid: that is how keys are rotated)."""
-    key_id = key_id or f"{client or 'client'}-{secrets.token_hex(4)}"
+    if len(client) > MAX_KEY_ID:
+        raise ApiKeyError(f"The client name is longer than {MAX_KEY_ID} characters.")
+    key_id = key_id or f"{_id_prefix(client)}-{secrets.token_hex(4)}"
+    check_key_id(key_id)
     if find_key(session, key_id) is not None:
         raise ApiKeyError(f"An API key {key_id} already exists.")
     key = ApiKey(key_id=key_id, client=client, secret=secret or new_secret())
     session.add(key)
     session.flush()
     return key
+
+
+def check_key_id(key_id: str) -> None:
+    """Raise unless a client can send `key_id` in a signature (keyId="...") and in X-Api-Key."""
+    if len(key_id) > MAX_KEY_ID or not _KEY_ID.fullmatch(key_id):
+        raise ApiKeyError(f"A key id is 1 to {MAX_KEY_ID} visible ASCII characters without spaces, quotes, "
+                          "backslashes or commas.")
+
+
+def _id_prefix(client: str) -> str:
+    """The client name made safe for a generated key id."""
+    prefix = re.sub(r"[^A-Za-z0-9._-]+", "-", client).strip("-")[:MAX_KEY_ID - 9]
+    return prefix or "client"
 
 
 def revoke_key(session: Session, key_id: str, *, now: datetime | None = None) -> ApiKey:
@@ -84,14 +109,32 @@ def list_keys(session: Session) -> list[ApiKey]:
 
 
 def set_webhook(session: Session, key_id: str, url: str, secret: str | None = None) -> ApiKey:
-    if not url.startswith(("http://", "https://")):
-        raise ApiKeyError("The webhook URL must start with http:// or https://.")
+    check_webhook_url(url)
+    if secret is not None:
+        check_webhook_secret(secret)
     key = find_key(session, key_id)
     if key is None:
         raise ApiKeyError(f"No API key {key_id}.")
     key.webhook_url = url
     key.webhook_secret = secret or key.webhook_secret or new_webhook_secret()
     return key
+
+
+def check_webhook_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiKeyError("The webhook URL must start with http:// or https:// and name a host.")
+
+
+def check_webhook_secret(secret: str) -> None:
+    """Raise unless `secret` is `whsec_` and base64 of 24 to 64 bytes (else every delivery would fail to sign)."""
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if not secret.startswith("whsec_") or not MIN_WEBHOOK_SECRET_BYTES <= len(key) <= MAX_WEBHOOK_SECRET_BYTES:
+        raise ApiKeyError(f"A webhook secret is whsec_ followed by base64 of {MIN_WEBHOOK_SECRET_BYTES} to "
+                          f"{MAX_WEBHOOK_SECRET_BYTES} random bytes.")
 
 
 def unset_webhook(session: Session, key_id: str) -> ApiKey:

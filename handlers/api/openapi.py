@@ -163,7 +163,7 @@ def document() -> dict[str, Any]:
     """The whole document (a fresh dict each time)."""
     prefix = "/orchestra/api/project"
     idempotency = {"name": "Idempotency-Key", "in": "header", "required": False,
-                   "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
                    "description": "Retrying with the same key and body returns the same project "
                                   "(with `Idempotent-Replayed: true`); the same key with another body is a 422."}
     return {

@@ -7,6 +7,7 @@ surrogates cannot be encoded, and its integers are 32-bit, so those are refused 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from store.enums import TaskClass
@@ -44,6 +45,8 @@ def parse_body(raw: bytes) -> dict[str, Any]:
                          f"column {exc.colno}") from None
     except RecursionError:
         raise BadRequest("The request body is nested too deeply") from None
+    except ValueError:  # an integer literal longer than Python's 4300-digit conversion limit
+        raise BadRequest("The request body is not valid JSON: it holds a number too large to read") from None
     if not isinstance(value, dict):
         raise BadRequest("The request body must be a JSON object")
     return value
@@ -63,6 +66,9 @@ def check_storable(value: Any, field: str) -> None:
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 10**100:
+            raise BadRequest(f"{field} holds a number too large to store")
+        elif isinstance(item, float) and not math.isfinite(item):
+            # json reads 1e999 as infinity, which JSON cannot carry back out (nor PostgreSQL's JSONB store).
             raise BadRequest(f"{field} holds a number too large to store")
 
 
@@ -87,8 +93,11 @@ def text_field(data: dict[str, Any], field: str, *, max_length: int | None = Non
 
 def int_field(value: Any, field: str) -> int:
     """An integer (or a string of digits, which Orchestra's Django forms accepted) within 32 bits."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
-        value = int(value)
+    if isinstance(value, str) and len(value) < 20:
+        try:
+            value = int(value)
+        except ValueError:  # "--5", "²": isdigit() says yes, int() says no
+            raise BadRequest(f"{field} must be an integer") from None
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadRequest(f"{field} must be an integer")
     if not -MAX_INT - 1 <= value <= MAX_INT:
@@ -111,8 +120,11 @@ def task_class(value: Any) -> TaskClass:
 
 
 def idempotency_key(value: str | None) -> str | None:
+    """The header as sent; printable ASCII only, since other bytes arrive as Latin-1 mojibake (a Structured
+    Fields string, as the IETF Idempotency-Key draft defines it)."""
     if value is None:
         return None
-    if not value or len(value) > MAX_IDEMPOTENCY_KEY or not value.isprintable():
-        raise BadRequest(f"The Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters")
+    if not value or len(value) > MAX_IDEMPOTENCY_KEY or not (value.isascii() and value.isprintable()):
+        raise BadRequest(f"The Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII "
+                         "characters")
     return value

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from handlers.api import openapi
 from handlers.api.auth import AuthError, Caller, IncomingRequest, Keyring, authenticate, replay_digest
@@ -132,10 +132,8 @@ class _Runner:
         return serve
 
     def serve(self, route: Route) -> Response:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            return _error(413, f"The request body is larger than {MAX_BODY_BYTES} bytes")
-        body = request.get_data(cache=True)
-        if len(body) > MAX_BODY_BYTES:
+        body = _read_body()
+        if body is None:
             return _error(413, f"The request body is larger than {MAX_BODY_BYTES} bytes")
         incoming = IncomingRequest(request.method, _target(), request.headers, body)
         idempotent = route.name == "create_project" and request.headers.get("Idempotency-Key") is not None
@@ -161,14 +159,15 @@ class _Runner:
                 refused = _error(422, exc.message)
             except TuttiError as exc:
                 refused = _error(400, exc.message)
-            except IntegrityError:
-                refused = _error(409, "Someone else changed this at the same moment; nothing was changed. Try again.")
-            except OperationalError:
-                log.exception("client API %s: database error", route.name)
-                refused = _error(503, "The database is busy; nothing was changed. Try again shortly.")
+            except (IntegrityError, OperationalError) as exc:
+                refused = _database_refusal(route, exc)
             if refused is None:
-                uow.commit()
-                return _json(answer)
+                # Event and outbox rows are written at commit, so a conflict or a busy database can surface here.
+                try:
+                    uow.commit()
+                    return _json(answer)
+                except (IntegrityError, OperationalError) as exc:
+                    refused = _database_refusal(route, exc)
             uow.rollback()
         if guard:
             self._remember_alone(caller, incoming)
@@ -184,17 +183,40 @@ class _Runner:
             api_clients.forget_old_signatures(session)
 
     def _remember_alone(self, caller: Caller, incoming: IncomingRequest) -> None:
+        """Best effort: the refusal changed nothing, so failing to record it must not turn it into a 500."""
         try:
             with self.database.unit_of_work() as uow:
                 api_clients.remember_signature(uow.session, caller.key_id, caller.signature, replay_digest(incoming))
                 uow.commit()
         except IntegrityError:
             pass
+        except OperationalError:
+            log.warning("client API: could not record a refused request's signature (database busy)")
+
+
+def _read_body() -> bytes | None:
+    """The body, or None when it is over the limit; a chunked body (no Content-Length) stops being read there."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return None
+    # Werkzeug stops a terminated (chunked) stream at the limit without saying so: read one byte more to know.
+    request.max_content_length = MAX_BODY_BYTES + 1
+    try:
+        body = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return None
+    return None if len(body) > MAX_BODY_BYTES else body
 
 
 def _target() -> str:
     query = request.query_string.decode("latin-1")
     return request.path + (f"?{query}" if query else "")
+
+
+def _database_refusal(route: Route, exc: IntegrityError | OperationalError) -> Response:
+    if isinstance(exc, IntegrityError):
+        return _error(409, "Someone else changed this at the same moment; nothing was changed. Try again.")
+    log.exception("client API %s: database error", route.name)
+    return _error(503, "The database is busy; nothing was changed. Try again shortly.")
 
 
 def _json(answer: Answer) -> Response:
