@@ -8,7 +8,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from jobs.dispatcher import Delivery, Handler
-from jobs.errors import RetryLater
+from jobs.project_channel import project_channel
 from jobs.slack_calls import call
 from store.db import Database
 from workflows import sanity
@@ -44,9 +44,13 @@ class SanityDelivery:
         return {"slack.sanity_alert": self.alert}
 
     def alert(self, delivery: Delivery) -> None:
-        """'{mentions}: {message}' in the project channel."""
+        """'{mentions}: {message}' in the project channel; dropped once the project is over (its channel is
+        archived, and nobody needs nagging about a project that ended)."""
         with self.database.read() as session:
             project = project_summary(session, int(delivery.payload["project_id"]))
-        if project.slack_channel_id is None:
-            raise RetryLater(f"project {project.id} has no channel yet", delay=min(30.0, 1.0 * delivery.attempt))
-        call(self.client, "chat.postMessage", channel=project.slack_channel_id, text=str(delivery.payload["text"]))
+        if project.status.is_over:
+            log.info("sanity alert %s for project %s dropped: the project is %s", delivery.payload.get("check_slug"),
+                     project.id, project.status.value)
+            return
+        channel = project_channel(self.database, delivery, project.id, project.slack_channel_id)
+        call(self.client, "chat.postMessage", channel=channel, text=str(delivery.payload["text"]))

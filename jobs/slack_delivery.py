@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from jobs.dispatcher import Delivery, Handler
 from jobs.errors import RetryLater
+from jobs.fanout import queue_once
+from jobs.project_channel import ended_project_tolerance, project_channel
 from jobs.slack_calls import SlackCallError, call
-from store import outbox
 from store.db import Database
 from store.enums import ProjectStatus, TaskStatus
 from store.models import Task, TaskAssignment, Worker
@@ -74,8 +75,7 @@ class SlackDelivery:
     def _channel(self, delivery: Delivery) -> ProjectSummary:
         """The project, once its channel exists; until then the delivery waits (never dropped)."""
         project: ProjectSummary = self._read(project_summary, int(delivery.payload["project_id"]))
-        if project.slack_channel_id is None:
-            raise RetryLater(f"project {project.id} has no channel yet", delay=min(30.0, 1.0 * delivery.attempt))
+        project_channel(self.database, delivery, project.id, project.slack_channel_id)
         return project
 
     def _task_at_event(self, delivery: Delivery) -> tuple[TaskSummary, PersonRef | None]:
@@ -90,13 +90,18 @@ class SlackDelivery:
     def _then(self, topic: str, delivery: Delivery) -> None:
         """Queue a follow-up step of this delivery as a delivery of its own (retried on its own, once)."""
         with self.database.unit_of_work() as uow:
-            outbox.add_message(uow.session, topic, delivery.payload, project_id=delivery.project_id,
-                               dedupe_key=f"{topic}:{delivery.id}")
+            queue_once(uow.session, [(topic, f"{topic}:{delivery.id}")], delivery.payload,
+                       project_id=delivery.project_id)
             uow.commit()
 
     def _post(self, channel: str, notice: Notice) -> None:
         call(self.client, "chat.postMessage", channel=channel, text=notice.text, blocks=notice.blocks,
              unfurl_links=False)
+
+    def _post_to_project(self, project: ProjectSummary, notice: Notice) -> None:
+        """Post in the project's channel; a post that finds it archived because the project ended is dropped."""
+        call(self.client, "chat.postMessage", channel=project.slack_channel_id, text=notice.text,
+             blocks=notice.blocks, unfurl_links=False, tolerate=ended_project_tolerance(project.status))
 
     # --- handlers ---------------------------------------------------------------------------------
 
@@ -131,14 +136,15 @@ class SlackDelivery:
         project = self._channel(delivery)
         person: PersonRef = self._read(worker_ref, int(delivery.payload["worker_id"]))
         invited = call(self.client, "conversations.invite", channel=project.slack_channel_id,
-                       users=person.slack_user_id, tolerate=frozenset({"already_in_channel", "cant_invite_self"}))
+                       users=person.slack_user_id, tolerate=frozenset({"already_in_channel", "cant_invite_self"})
+                       | ended_project_tolerance(project.status))
         if invited is not None:  # the welcome is its own delivery, so a failed post is retried, not lost
             self._then("slack.welcome", delivery)
 
     def welcome(self, delivery: Delivery) -> None:
         project = self._channel(delivery)
         person: PersonRef = self._read(worker_ref, int(delivery.payload["worker_id"]))
-        self._post(project.slack_channel_id or "", notices.welcome(person))
+        self._post_to_project(project, notices.welcome(person))
 
     def kick(self, delivery: Delivery) -> None:
         project = self._channel(delivery)
@@ -146,7 +152,7 @@ class SlackDelivery:
         if self._read(has_open_work, project.id, person.worker_id):
             return  # they took new work in the project meanwhile
         call(self.client, "conversations.kick", channel=project.slack_channel_id, user=person.slack_user_id,
-             tolerate=frozenset({"not_in_channel", "cant_kick_self"}))
+             tolerate=frozenset({"not_in_channel", "cant_kick_self"}) | ended_project_tolerance(project.status))
 
     def task_notice(self, delivery: Delivery) -> None:
         project = self._channel(delivery)
@@ -154,7 +160,7 @@ class SlackDelivery:
         notice = notices.task_status_notice(task, TaskStatus(delivery.payload["previous_status"]),
                                             delivery.payload.get("action"), submitter)
         if notice is not None:
-            self._post(project.slack_channel_id or "", notice)
+            self._post_to_project(project, notice)
 
     def task_dm(self, delivery: Delivery) -> None:
         """DM the people a change needs: assigned, returned, ready for re-review, complete."""
@@ -203,7 +209,8 @@ class SlackDelivery:
     def project_message(self, delivery: Delivery) -> None:
         project = self._channel(delivery)
         text = str(delivery.payload["text"])
-        call(self.client, "chat.postMessage", channel=project.slack_channel_id, text=text[:40000])
+        call(self.client, "chat.postMessage", channel=project.slack_channel_id, text=text[:40000],
+             tolerate=ended_project_tolerance(project.status))
 
 
 def _project_people(session: Any, project_id: int) -> list[PersonRef]:

@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from jobs.dispatcher import Delivery, Handler
-from jobs.errors import RetryLater
+from jobs.project_channel import ended_project_tolerance, project_channel
 from jobs.slack_calls import SlackCallError, call
 from store.db import Database
 from store.models import Worker
@@ -112,17 +112,20 @@ class StaffingDelivery:
         return call(self.client, "chat.postMessage", channel=channel, text=notice.text, blocks=notice.blocks,
                     unfurl_links=False)
 
-    def _project_channel(self, delivery: Delivery) -> str:
+    def _project(self, delivery: Delivery) -> ProjectSummary:
+        """The project, once its channel exists (see jobs/project_channel.py)."""
         project: ProjectSummary = self._read(project_summary, int(delivery.payload["project_id"]))
-        if project.slack_channel_id is None:
-            raise RetryLater(f"project {project.id} has no channel yet", delay=min(30.0, 1.0 * delivery.attempt))
-        return project.slack_channel_id
+        project_channel(self.database, delivery, project.id, project.slack_channel_id)
+        return project
 
     # --- channel messages ---------------------------------------------------------------------------
 
     def staffing_notice(self, delivery: Delivery) -> None:
         """'Got it! I will start staffing task 42!', 'All staffing requests … have been sent!', 'No worker …'."""
-        self._post(self._project_channel(delivery), messages.channel_notice(str(delivery.payload["text"])))
+        project = self._project(delivery)
+        notice = messages.channel_notice(str(delivery.payload["text"]))
+        call(self.client, "chat.postMessage", channel=project.slack_channel_id, text=notice.text, blocks=notice.blocks,
+             unfurl_links=False, tolerate=ended_project_tolerance(project.status))
 
     def unstaffed_warning(self, delivery: Delivery) -> None:
         channel = delivery.payload.get("destination") or self.staffing_channel_id

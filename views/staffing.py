@@ -79,6 +79,8 @@ def offer_message(offer: OfferView) -> Notice:
         headline = f":white_check_mark: You got it! {_task_label(offer)} is yours.{channel} Open your Home to start."
     elif offer.state is OfferState.DECLINED:
         headline = f":no_entry_sign: You declined {_task_label(offer)}. Thanks for letting us know."
+    elif offer.state is OfferState.WITHDRAWN:
+        headline = f":lock: {_task_label(offer)} is no longer available. This offer is closed; thanks anyway!"
     else:
         by = f" by <@{offer.winner_slack_id}>" if offer.winner_slack_id else ""
         headline = f":lock: {_task_label(offer)} has been taken{by}. This offer is closed; thanks anyway!"

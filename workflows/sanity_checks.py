@@ -62,14 +62,22 @@ def past_deadline(project: SanityProject, check_slug: str = "past_deadline", dea
 
 
 def _parse(text: str) -> datetime | None:
+    """A deadline as the moment it passes; a bare date passes at the end of that day (UTC).
+
+    The date is tried first: since Python 3.11 `datetime.fromisoformat` also reads a bare date, as midnight at
+    the start of the day, which would make a project late all through its deadline day.
+    """
+    text = text.strip()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)  # the whole day counts
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            return None
-        return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)  # the whole day counts
+        return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from store import events
@@ -106,7 +106,8 @@ class OfferState(StrEnum):
     OPEN = "open"
     WON = "won"
     DECLINED = "declined"
-    TAKEN = "taken"
+    TAKEN = "taken"  # someone else holds the work the offer was for
+    WITHDRAWN = "withdrawn"  # closed with nobody taking it: staffed again, or the task or project ended
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,11 @@ def candidates(session: Session, ctx: TaskContext, counter: int, rng: RandomSour
 
 def due_request_ids(session: Session, config: StaffingConfig, *, now: datetime | None = None,
                     limit: int = 200) -> list[int]:
-    """Open requests whose next batch is due, highest project priority first, then oldest."""
+    """Open requests whose next batch is due, highest project priority first, then oldest.
+
+    Requests of ended projects and tasks are due too: nothing is offered for them, but their round closes them,
+    which takes the buttons off the offers already sent (ending a project does not touch StaffBot's requests).
+    """
     now = now or utcnow()
     cutoff = now - timedelta(seconds=config.batch_seconds)
     return list(session.scalars(
@@ -302,9 +307,7 @@ def due_request_ids(session: Session, config: StaffingConfig, *, now: datetime |
         .join(Task, Task.id == Request.task_id)
         .join(Project, Project.id == Task.project_id)
         .where(Request.status.in_(OPEN),
-               or_(Request.last_inquiry_sent.is_(None), Request.last_inquiry_sent <= cutoff),
-               Project.status.not_in([ProjectStatus.COMPLETED, ProjectStatus.ABORTED]),
-               Task.status.not_in([TaskStatus.COMPLETE, TaskStatus.ABORTED]))
+               or_(Request.last_inquiry_sent.is_(None), Request.last_inquiry_sent <= cutoff))
         .order_by(Project.priority.desc(), Request.created_at, Request.id)
         .limit(limit)
     ))
@@ -513,9 +516,9 @@ def respond_to_offer(session: Session, inquiry_id: int, slack_user_id: str, *, a
     if not accept:
         return _decline(session, ctx, request, inquiry, response)
     if request.status is StaffingStatus.CLOSED or request.winner_worker_id is not None or _is_moot(ctx, request):
-        return OfferOutcome(OfferState.TAKEN, inquiry.id, ctx.task.id, "Sorry, this task has already been taken.")
+        return _too_late(ctx, request, inquiry)
     if not _win(session, ctx, request, inquiry, actor):
-        return OfferOutcome(OfferState.TAKEN, inquiry.id, ctx.task.id, "Sorry, this task has already been taken.")
+        return _too_late(ctx, request, inquiry)
     return OfferOutcome(OfferState.WON, inquiry.id, ctx.task.id, f"You got it! Task {ctx.task.id} is yours.")
 
 
@@ -552,6 +555,30 @@ def _win(session: Session, ctx: TaskContext, request: Request, inquiry: Inquiry,
     return True
 
 
+def _too_late(ctx: TaskContext, request: Request, inquiry: Inquiry) -> OfferOutcome:
+    state, _ = _closed_state(ctx, request)
+    message = ("Sorry, this task has already been taken." if state is OfferState.TAKEN
+               else "Sorry, this offer is no longer available.")
+    return OfferOutcome(state, inquiry.id, ctx.task.id, message)
+
+
+def _closed_state(ctx: TaskContext, request: Request) -> tuple[OfferState, int | None]:
+    """Why a closed (or moot) request's offers are closed: taken (by whom), or withdrawn with nobody taking it.
+
+    Taken means someone holds the work it was for: its winner, or whoever has the assignment now (e.g. assigned
+    by hand). A request superseded by a new `/staffbot staff`, or whose task or project ended, was withdrawn.
+    """
+    if request.winner_worker_id is not None:
+        return OfferState.TAKEN, request.winner_worker_id
+    if ctx.task.status.is_final or ctx.project.status.is_over:
+        return OfferState.WITHDRAWN, None
+    holder = next((a.worker_id for a in ctx.task.assignments
+                   if a.assignment_counter == request.required_role_counter), None)
+    if holder is None or (request.cause is StaffingCause.RESTAFF and holder == request.replaced_worker_id):
+        return OfferState.WITHDRAWN, None
+    return OfferState.TAKEN, holder
+
+
 def _decline(session: Session, ctx: TaskContext, request: Request, inquiry: Inquiry,
              response: Response | None) -> OfferOutcome:
     now = utcnow()
@@ -585,15 +612,16 @@ def offer_view(session: Session, inquiry_id: int) -> OfferView:
     worker = session.get(Worker, inquiry.worker_id)
     assert worker is not None
     response = session.scalar(select(Response).where(Response.inquiry_id == inquiry.id))
-    winner = session.get(Worker, request.winner_worker_id) if request.winner_worker_id else None
+    winner_id = request.winner_worker_id
     if response is not None and response.is_winner:
         state = OfferState.WON
     elif response is not None and not response.is_available:
         state = OfferState.DECLINED
     elif request.status is StaffingStatus.CLOSED or _is_moot(ctx, request):
-        state = OfferState.TAKEN
+        state, winner_id = _closed_state(ctx, request)
     else:
         state = OfferState.OPEN
+    winner = session.get(Worker, winner_id) if winner_id else None
     workflow = ctx.project.version.workflow
     return OfferView(
         inquiry_id=inquiry.id, request_id=request.id, task_id=ctx.task.id, project_id=ctx.project.id,
@@ -625,8 +653,22 @@ def record_offer_message(session: Session, inquiry_id: int, channel: str, ts: st
                     .execution_options(synchronize_session=False))
 
 
+def _still_wanted() -> Any:
+    """SQL twin of `not _is_moot` for the assignments: nobody holds the work yet (or, for a restaff, the
+    replaced worker still does)."""
+    holder = select(TaskAssignment.id).where(TaskAssignment.task_id == Request.task_id,
+                                             TaskAssignment.assignment_counter == Request.required_role_counter)
+    return or_(and_(Request.cause != StaffingCause.RESTAFF, ~exists(holder)),
+               and_(Request.cause == StaffingCause.RESTAFF,
+                    exists(holder.where(TaskAssignment.worker_id == Request.replaced_worker_id))))
+
+
 def available_offers(session: Session, worker_id: int) -> list[AvailableOffer]:
-    """Open offers made to a worker that they have not answered, highest project priority first."""
+    """Open offers made to a worker that they have not answered, highest project priority first.
+
+    Offers whose task was meanwhile assigned by other means are left out at once (the next batch closes them),
+    so neither Home nor a reminder presents work somebody else already has.
+    """
     answered = select(Response.id).where(Response.inquiry_id == Inquiry.id)
     rows = session.execute(
         select(Inquiry.id, Request.id, Task.id, Project.id, Project.short_description, Workflow.name, Step.name,
@@ -639,7 +681,7 @@ def available_offers(session: Session, worker_id: int) -> list[AvailableOffer]:
         .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
         .where(Inquiry.worker_id == worker_id, Inquiry.method == InquiryMethod.SLACK, Request.status.in_(OPEN),
                Project.status.not_in([ProjectStatus.COMPLETED, ProjectStatus.ABORTED]),
-               Task.status.not_in([TaskStatus.COMPLETE, TaskStatus.ABORTED]), ~exists(answered))
+               Task.status.not_in([TaskStatus.COMPLETE, TaskStatus.ABORTED]), ~exists(answered), _still_wanted())
         .order_by(Project.priority.desc(), Request.created_at, Request.id)
     ).all()
     return [AvailableOffer(inquiry_id=r[0], request_id=r[1], task_id=r[2], project_id=r[3],

@@ -25,15 +25,18 @@ from workflows.staffing import OPEN, StaffingConfig, available_offers
 def remind_experts(session: Session, config: StaffingConfig, *, now: datetime | None = None) -> dict[int, int]:
     """Remind experts of offers left unanswered for `reminder_seconds`; `{worker_id: offers}` reminded.
 
-    One conditional UPDATE ... RETURNING claims the due offers, so two runs at once remind nobody twice.
+    One conditional UPDATE ... RETURNING claims the due offers, so two runs at once remind nobody twice. The
+    reminder speaks of all the expert's open offers, so all of them count as reminded: an expert whose offers
+    came at different times gets one reminder per interval, not one each time another offer comes due.
     """
     now = now or utcnow()
     cutoff = now - timedelta(seconds=config.reminder_seconds)
     answered = select(Response.id).where(Response.inquiry_id == Inquiry.id)
     open_requests = select(Request.id).where(Request.status.in_(OPEN))
+    unanswered = (Inquiry.method == InquiryMethod.SLACK, Inquiry.request_id.in_(open_requests), ~exists(answered))
     claimed = session.execute(
         update(Inquiry)
-        .where(Inquiry.method == InquiryMethod.SLACK, Inquiry.request_id.in_(open_requests), ~exists(answered),
+        .where(*unanswered,
                or_(and_(Inquiry.reminded_at.is_(None), Inquiry.created_at <= cutoff), Inquiry.reminded_at <= cutoff))
         .values(reminded_at=now)
         .returning(Inquiry.worker_id)
@@ -42,6 +45,9 @@ def remind_experts(session: Session, config: StaffingConfig, *, now: datetime | 
     reminded: dict[int, int] = {}
     for worker_id in claimed:
         reminded[worker_id] = reminded.get(worker_id, 0) + 1
+    if reminded:
+        session.execute(update(Inquiry).where(*unanswered, Inquiry.worker_id.in_(sorted(reminded)))
+                        .values(reminded_at=now).execution_options(synchronize_session=False))
     for worker_id in sorted(reminded):
         offers = len(available_offers(session, worker_id))
         if offers:
