@@ -10,12 +10,13 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from bot import demo_gallery
 from bot.cli import App, echo_json, main, pass_app
 from bot.demo import (
     JOURNALISM_DESCRIPTION,
     JOURNALISM_TEMPLATE,
+    ORCHESTRA_DEMO_URL,
     SIMPLE_DESCRIPTION,
-    SIMPLE_URL,
     ClientApi,
     ClientApiError,
     wait_for_task,
@@ -214,17 +215,19 @@ def _show(data: Any) -> None:
 
 @demo.command("simple")
 @click.option("--yes", is_flag=True, help="Run without pausing for Enter.")
-@click.option("--url", default=SIMPLE_URL, show_default=True, help="The web page the crawler takes an image from.")
+@click.option("--url", help="The web page the crawler takes an image from (default: a page of sample pictures "
+                             f"Tutti serves at {demo_gallery.PATH}, so the demo works offline; Orchestra's demo "
+                             f"crawled {ORCHESTRA_DEMO_URL}).")
 @click.option("--worker-id", type=int, help="Assign the rating to this worker (default: the sample user demo).")
 @click.option("--timeout", type=float, default=1800, show_default=True, help="Seconds to wait for the rating.")
 @api_options
 @pass_app
-def demo_simple(app: App, yes: bool, url: str, worker_id: int | None, timeout: float, api_url: str | None,
+def demo_simple(app: App, yes: bool, url: str | None, worker_id: int | None, timeout: float, api_url: str | None,
                 key: str | None, secret: str | None) -> None:
     """The simple workflow end to end: a machine finds an image, a person rates it."""
     api = _client(app, api_url, key, secret)
     with _api_errors(api):
-        _demo_simple(app, api, yes, url, worker_id, timeout)
+        _demo_simple(app, api, yes, url or f"{api.base_url}{demo_gallery.PATH}", worker_id, timeout)
 
 
 def _demo_simple(app: App, api: ClientApi, yes: bool, url: str, worker_id: int | None, timeout: float) -> None:
@@ -320,8 +323,26 @@ def demo_journalism(app: App, new: bool, status: bool, final: bool, project_id: 
             echo_json(info[project_id])
         else:
             assert project_id is not None
-            info = api.project_information([project_id])
-            task = info.get(project_id, {}).get("tasks", {}).get("copy_editing")
-            if task is None or task["status"] != "Complete":
+            tasks = api.project_information([project_id]).get(project_id, {}).get("tasks", {})
+            copy_editing = tasks.get("copy_editing")
+            if copy_editing is None or copy_editing["status"] != "Complete":
                 raise click.ClickException("The '--final' option must be used with a completed project")
-            echo_json(task["latest_data"])
+            echo_json(journalism_summary(tasks))
+
+
+def journalism_summary(tasks: dict[str, Any]) -> dict[str, Any]:
+    """What the journalism workflow produced, in the shape Orchestra's docs show for `--finish`: the article, the
+    headline, and each processed photo with its caption (the copy editor writes one caption per line)."""
+    def data(step: str) -> dict[str, Any]:
+        return (tasks.get(step) or {}).get("latest_data") or {}
+
+    copy = data("copy_editing")
+    photos = data("photo_adjustment").get("photos_for_caption") or []
+    captions = [line.strip() for line in str(copy.get("captions") or "").splitlines() if line.strip()]
+    return {
+        "articleDocument": data("document_creation").get("articleURL"),
+        "headline": copy.get("headline"),
+        "photos": [{"caption": captions[i] if i < len(captions) else "", "src": src} for i, src in enumerate(photos)],
+        **({"extra_captions": captions[len(photos):]} if len(captions) > len(photos) else {}),
+    }
+

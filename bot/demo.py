@@ -18,7 +18,7 @@ import requests
 from httpsig.requests_auth import HTTPSignatureAuth
 
 SIMPLE_DESCRIPTION = "A test run of our simple workflow"
-SIMPLE_URL = "http://www.jrbotros.com/"
+ORCHESTRA_DEMO_URL = "http://www.jrbotros.com/"  # the page Orchestra's demo crawled
 JOURNALISM_DESCRIPTION = "A test run of our journalism workflow"
 JOURNALISM_TEMPLATE = "1F9ULJ_eoJFz1whqjK2thsC6gJup2f35IsUUpbcizcfA"
 

@@ -7,6 +7,7 @@ from concurrent.futures import Executor
 from flask import Flask, Response, abort, jsonify, request
 from sqlalchemy import text
 
+from bot import demo_gallery
 from bot.container import Tutti
 from handlers.api import Keyring, client_api
 from workflows import files
@@ -47,6 +48,16 @@ def create_web_app(tutti: Tutti, listener_executor: Executor | None = None) -> F
         except (FileNotFoundError, ValueError):
             abort(404)
         return Response(data, content_type=content_type)
+
+    @app.get(demo_gallery.PATH)
+    def sample_gallery() -> Response:
+        return Response(demo_gallery.page_html(), content_type="text/html; charset=utf-8")
+
+    @app.get(f"{demo_gallery.PATH}<name>.png")
+    def sample_picture(name: str) -> Response:
+        if name not in demo_gallery.PICTURES:
+            abort(404)
+        return Response(demo_gallery.picture_png(name), content_type="image/png")
 
     # Client API (Orchestra-compatible, signed): /orchestra/api/project/..., openapi.json, status.
     app.register_blueprint(client_api(tutti.database, Keyring(dict(tutti.settings.api_keys))))

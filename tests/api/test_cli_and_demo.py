@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner, Result
+from PIL import Image
 from sqlalchemy import select
 
 from bot.cli import main
+from bot.cli_api import journalism_summary
 from store import api_clients
 from store.enums import TaskStatus
 from store.models import Step, Task, TaskAssignment
-from tests.api.servers import gunicorn, receiver
+from tests.api.servers import gunicorn
 from tests.support.world import ACTOR, World
 from workflows import submission
 
@@ -78,8 +82,7 @@ def test_the_journalism_demo_keeps_orchestras_option_rules(cli_env: dict[str, st
 
 def test_the_demos_run_against_tutti_under_gunicorn(cli_env: dict[str, str], world: World, tmp_path: Path) -> None:
     world.load_bundled()
-    with receiver() as site, gunicorn(cli_env, log_path=tmp_path / "gunicorn.log") as base_url:
-        site.pages["/"] = ("text/html", b'<img src="/awesome.jpg">')
+    with gunicorn(cli_env, log_path=tmp_path / "gunicorn.log") as base_url:
 
         def rate_when_assigned() -> None:
             deadline = time.monotonic() + 60
@@ -97,10 +100,14 @@ def test_the_demos_run_against_tutti_under_gunicorn(cli_env: dict[str, str], wor
 
         rater = threading.Thread(target=rate_when_assigned, daemon=True)
         rater.start()
-        simple = tutti(cli_env, "demo", "simple", "--yes", "--url", f"{site.url}/", "--api-url", base_url)
+        # No --url: the crawler reads the sample pictures Tutti serves itself, so the demo works offline.
+        simple = tutti(cli_env, "demo", "simple", "--yes", "--api-url", base_url)
         rater.join()
         assert simple.exit_code == 0, simple.output
-        assert f"The crawler picked: {site.url}/awesome.jpg" in simple.output
+        picked = simple.output.split("The crawler picked: ")[1].split()[0]
+        assert picked.startswith(f"{base_url}/demo/gallery/") and picked.endswith(".png")
+        picture = Image.open(io.BytesIO(requests.get(picked, timeout=10).content))
+        assert (picture.format, picture.size) == ("PNG", (480, 300))
         assert '{"errors": {}, "success": true}' in simple.output
         assert "The expert rated the image: 4: This image is slightly awesome" in simple.output
 
@@ -112,3 +119,22 @@ def test_the_demos_run_against_tutti_under_gunicorn(cli_env: dict[str, str], wor
         final = tutti(cli_env, "demo", "journalism", "--final", "-p", str(project_id), "--api-url", base_url)
         assert final.exit_code == 1
         assert "The '--final' option must be used with a completed project" in final.output
+
+
+def test_the_journalism_final_json_summarises_the_work_as_orchestras_docs_show() -> None:
+    tasks = {
+        "document_creation": {"latest_data": {"articleURL": "http://127.0.0.1:8000/files/project-1/Article-Draft.md"}},
+        "photo_adjustment": {"latest_data": {"photos_for_caption": ["http://x/p/1.jpg", "http://x/p/2.jpg"]}},
+        "copy_editing": {"status": "Complete",
+                         "latest_data": {"headline": "Flood hits town", "captions": "The river\n\n  The bridge  \n"}},
+    }
+    assert journalism_summary(tasks) == {
+        "articleDocument": "http://127.0.0.1:8000/files/project-1/Article-Draft.md",
+        "headline": "Flood hits town",
+        "photos": [{"caption": "The river", "src": "http://x/p/1.jpg"}, {"caption": "The bridge", "src": "http://x/p/2.jpg"}],
+    }
+    tasks["copy_editing"]["latest_data"]["captions"] = "One\nTwo\nThree"
+    tasks["photo_adjustment"]["latest_data"]["photos_for_caption"] = ["http://x/p/1.jpg"]
+    summary = journalism_summary(tasks)
+    assert summary["photos"] == [{"caption": "One", "src": "http://x/p/1.jpg"}]
+    assert summary["extra_captions"] == ["Two", "Three"]  # nothing the copy editor wrote is dropped
