@@ -1,24 +1,29 @@
-"""Insert-only rows (the project event log, the outbox), written in one statement per table.
+"""Insert-only rows (the project event log, the outbox), written in one statement (PostgreSQL) or one per table.
 
 These rows are never changed by the transaction that writes them, so they skip the ORM's unit of work, which
 would track each one as an object until commit: that tracking cost more than everything else a project creation
 does in Python. They are kept in memory and inserted, in the order they were appended, when the transaction or a
 savepoint commits, or before a query reads their table. A savepoint that rolls back takes its rows with it, and
 rows of the enclosing transaction it had written are written again.
+
+On PostgreSQL all tables' rows go in one statement, built once per set of tables and columns: each column's values
+travel as one array, unnested in order, and every table but the last is inserted by a data-modifying CTE. That is
+one round trip whatever the number of rows, and nothing for SQLAlchemy to compile per call (a literal multi-row
+VALUES list is compiled anew every time).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, event
+from sqlalchemy import Connection, Dialect, Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.util import find_tables
 
 _ROWS = "tutti.appended_rows"
-_MAX_JOINED_PARAMETERS = 20_000  # PostgreSQL allows 65,535 bound parameters in one statement
 
 
 @dataclass(eq=False)
@@ -40,7 +45,7 @@ def append(session: Session, table: Table, values: dict[str, Any], *, want_id: b
 
 
 def write(session: Session) -> None:
-    """Insert the rows not yet written, one statement per table; ORM objects they refer to are flushed first."""
+    """Insert the rows not yet written; ORM objects they refer to are flushed first."""
     pending = [row for row in session.info.get(_ROWS, ()) if not row.written]
     if not pending:
         return
@@ -50,7 +55,7 @@ def write(session: Session) -> None:
     groups: dict[tuple[Table, bool], list[_Row]] = {}
     for row in pending:
         groups.setdefault((row.table, row.want_id), []).append(row)
-    if _fits_one_statement(connection, groups):
+    if connection.dialect.name == "postgresql" and sum(want_id for _, want_id in groups) <= 1:
         _insert_together(connection, groups)
     else:
         for (table, want_id), group in groups.items():
@@ -69,28 +74,47 @@ def _insert_group(connection: Connection, table: Table, want_id: bool, group: li
         connection.execute(table.insert(), values)
 
 
-def _fits_one_statement(connection: Connection, groups: dict[tuple[Table, bool], list[_Row]]) -> bool:
-    """PostgreSQL takes inserts into several tables as one statement (all but one as data-modifying CTEs): one
-    round trip instead of one per table, for rows few enough to be sent as literal VALUES lists."""
-    if connection.dialect.name != "postgresql" or len(groups) < 2 or sum(want for _, want in groups) > 1:
-        return False
-    parameters = sum(len(group) * len(group[0].values) for group in groups.values())
-    return parameters <= _MAX_JOINED_PARAMETERS
-
-
 def _insert_together(connection: Connection, groups: dict[tuple[Table, bool], list[_Row]]) -> None:
+    """PostgreSQL: every table's rows in one statement, one round trip (see `_unnest_insert`)."""
     ordered = sorted(groups.items(), key=lambda item: item[0][1])  # the one wanting ids last: it is the main one
-    *others, ((table, want_id), main_rows) = ordered
-    statement = table.insert().values([row.values for row in main_rows])
-    for number, ((other, _), rows) in enumerate(others):
-        statement = statement.add_cte(other.insert().values([row.values for row in rows]).cte(f"appended_{number}"))
-    if not want_id:
-        connection.execute(statement)
-        return
-    # PostgreSQL numbers the rows of one VALUES list in order, so sorted ids match the rows as appended.
-    new_ids = sorted(connection.execute(statement.returning(table.c.id)).scalars())
-    for row, row_id in zip(main_rows, new_ids, strict=True):
-        row.id = row_id
+    shape = tuple((table, tuple(rows[0].values)) for (table, _), rows in ordered)
+    want_id = ordered[-1][0][1]
+    sql, processors = _unnest_insert(connection.dialect, shape, want_id)
+    arrays: list[list[Any]] = []
+    for (_, rows), table_processors in zip(ordered, processors, strict=True):
+        for column, process in table_processors:
+            values = [row.values[column] for row in rows]
+            arrays.append([process(v) for v in values] if process is not None else values)
+    result = connection.exec_driver_sql(sql, tuple(arrays))
+    if want_id:  # ids are drawn in the order the rows are inserted
+        for row, row_id in zip(ordered[-1][1], sorted(result.scalars()), strict=True):
+            row.id = row_id
+
+
+_Processors = tuple[tuple[tuple[str, Callable[[Any], Any] | None], ...], ...]
+
+
+@lru_cache(maxsize=64)
+def _unnest_insert(dialect: Dialect, shape: tuple[tuple[Table, tuple[str, ...]], ...],
+                   want_id: bool) -> tuple[str, _Processors]:
+    """SQL inserting rows into each table of `shape` (all but the last in CTEs) from one array per column, and the
+    bind processors each column's values go through. The same text serves any number of rows, so PostgreSQL sees
+    one statement per shape and nothing is compiled per call; rows keep their order (WITH ORDINALITY)."""
+    parts: list[str] = []
+    processors = []
+    quote = dialect.identifier_preparer.quote
+    for table, columns in shape:
+        casts = ", ".join(f"%s::{table.c[c].type.compile(dialect)}[]" for c in columns)
+        names = ", ".join(quote(c) for c in columns)
+        insert = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) SELECT {names} "
+                  f"FROM unnest({casts}) WITH ORDINALITY AS appended({names}, appended_order) ORDER BY appended_order")
+        parts.append(insert)
+        processors.append(tuple((c, table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for c in columns))
+    *ctes, main = parts
+    if want_id:
+        main += " RETURNING id"
+    prefix = "WITH " + ", ".join(f"appended_{i} AS ({sql})" for i, sql in enumerate(ctes)) + " " if ctes else ""
+    return prefix + main, tuple(processors)
 
 
 def transaction_rows(session: Session) -> list[_Row]:
