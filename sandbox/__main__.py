@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+from pathlib import Path
 
 from sandbox.sample_users import sample_users
 from sandbox.server import start_sandbox
@@ -19,6 +20,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--signing-secret", default=DEFAULT_SIGNING_SECRET, help="secret deliveries are signed with")
     parser.add_argument("--bot-token", default=DEFAULT_BOT_TOKEN, help="the xoxb- token the app must present")
     parser.add_argument("--no-sample-users", action="store_true", help="seed only the admin")
+    parser.add_argument("--state", type=Path, default=None,
+                        help="keep the workspace in this JSON file across restarts (default: in memory)")
     return parser.parse_args(argv)
 
 
@@ -26,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     """Start the sandbox and block until Ctrl-C."""
     args = parse_args(argv)
     running = start_sandbox(args.app_url, signing_secret=args.signing_secret, bot_token=args.bot_token,
-                            host=args.host, port=args.port)
+                            host=args.host, port=args.port, state_path=args.state)
     if not args.no_sample_users:
         running.slack.workspace.seed_users(sample_users())
     print(f"Slack sandbox UI:   {running.ui_url}")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import logging
+import re
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +22,13 @@ APP_ID = "ATUTTI0001"
 BOT_NAME = "tutti"
 ADMIN_USER_ID = "UADMIN0001"
 MODAL_STACK_LIMIT = 3
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+ID_CLOCK_EPOCH = 1_704_067_200  # 2024-01-01 UTC: ids that never repeat count milliseconds from here
+
+log = logging.getLogger(__name__)
+
+#: Where a workspace learns people it has not met: every person who should be a member (see learn_users).
+Directory = Callable[[], Iterable["User"]]
 
 
 @dataclass
@@ -272,6 +282,9 @@ class Workspace:
         self.clock = clock or Clock()
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
+        self.directory: Directory | None = None
+        self._id_floor = 0
+        self._counters: dict[str, int] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -284,7 +297,8 @@ class Workspace:
             self.modals: dict[str, list[View]] = {}
             self.files: dict[str, File] = {}
             self.version = 0
-            self._counters: dict[str, int] = {}
+            if not self._id_floor:  # a workspace whose ids never repeat keeps counting across resets
+                self._counters = {}
             self._last_ts = 0.0
             self.users[BOT_USER_ID] = User(
                 id=BOT_USER_ID, name=BOT_NAME, real_name="Tutti", is_bot=True, bot_id=BOT_ID
@@ -308,9 +322,60 @@ class Workspace:
     def new_id(self, prefix: str) -> str:
         """A fresh Slack-looking id such as C0000000003."""
         with self.lock:
-            count = self._counters.get(prefix, 0) + 1
+            count = max(self._counters.get(prefix, 0), self._id_floor) + 1
             self._counters[prefix] = count
             return f"{prefix}{count:010d}"
+
+    def never_reuse_ids(self) -> None:
+        """From now on, ids never repeat one issued before, even by a run whose saved state was lost.
+
+        Counters continue from the later of what they were and the current time in milliseconds since
+        2024, and survive reset(). A run issuing fewer than a thousand ids per second of its life
+        therefore cannot reach the ids a later start begins with; the counters a saved state carries
+        cover the rest. In-memory workspaces (tests) keep counting from 1.
+        """
+        with self.lock:
+            self._id_floor = max(self._id_floor, int((time.time() - ID_CLOCK_EPOCH) * 1000))
+
+    def sequences(self) -> dict[str, object]:
+        """The id counters and the last message ts, as saved state carries them."""
+        with self.lock:
+            return {"counters": dict(self._counters), "last_ts": self._last_ts}
+
+    def restore_sequences(self, counters: dict[str, int], last_ts: float) -> None:
+        """Continue ids and timestamps from saved state (never going back)."""
+        with self.lock:
+            for prefix, count in counters.items():
+                self._counters[prefix] = max(self._counters.get(prefix, 0), int(count))
+            self._last_ts = max(self._last_ts, float(last_ts))
+
+    def learn_users(self) -> int:
+        """Add the directory's people who are not members yet; how many were added.
+
+        Never overwrites a member: the workspace is the truth about a person's profile. Call it without
+        holding `lock`, since the directory may be slow (it reads the app's database in `make dev`).
+        """
+        if self.directory is None:
+            return 0
+        try:
+            people = list(self.directory())
+        except Exception:  # the directory is someone else's code: a failed lookup must not fail the call
+            log.warning("Slack sandbox: could not read the user directory", exc_info=True)
+            return 0
+        with self.lock:
+            new = [p for p in people if p.id not in self.users]
+            if new:
+                self.seed_users(new)
+            return len(new)
+
+    def learn_unknown(self, refs: Iterable[str]) -> None:
+        """Ask the directory once if any of these references is a user id the workspace does not know."""
+        if self.directory is None:
+            return
+        with self.lock:
+            unknown = [r for r in refs if USER_ID.fullmatch(r) and r not in self.users]
+        if unknown:
+            self.learn_users()
 
     def next_ts(self) -> str:
         """A message timestamp, unique and increasing, as Slack formats them."""

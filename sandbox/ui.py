@@ -95,6 +95,7 @@ def ui_blueprint(interactions: Interactions) -> Blueprint:
 
     @blueprint.route("/_ui/users")
     def users() -> Response:
+        workspace.learn_users()  # people the app added since the page was last loaded
         with workspace.lock:
             people = [{"id": u.id, "name": u.name, "real_name": u.real_name, "is_admin": u.is_admin}
                       for u in workspace.users.values() if not u.is_bot]

@@ -17,6 +17,9 @@ from sandbox.state import TEAM_ID
 
 # Methods Slack answers without a token.
 _NO_AUTH = {"api.test"}
+# Arguments that may name a user (`channel` does for a DM), and methods that look at every user.
+_USER_ARGUMENTS = ("user", "user_id", "users", "channel")
+_LISTS_USERS = {"users.list", "users.lookupByEmail"}
 
 
 def _json_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -68,11 +71,27 @@ def call_method(slack: FakeSlack, table: dict[str, Method], method: str, values:
         handler = table.get(method)
         if handler is None:
             raise ApiError("unknown_method")
+        _learn_users(slack, method, values)
         with slack.workspace.lock:
             body = handler(slack, Args(values))
         return {"ok": True, **body}, 200, headers
     except ApiError as error:
         return error.to_body(), error.status, headers
+
+
+def _learn_users(slack: FakeSlack, method: str, values: dict[str, Any]) -> None:
+    """Before taking the lock, let the workspace learn people the call names that it has not met yet."""
+    if method in _LISTS_USERS:
+        slack.workspace.learn_users()
+        return
+    refs: list[str] = []
+    for key in _USER_ARGUMENTS:
+        value = values.get(key)
+        if isinstance(value, str):
+            refs.extend(part.strip() for part in value.split(","))
+        elif isinstance(value, list):
+            refs.extend(str(part) for part in value)
+    slack.workspace.learn_unknown(refs)
 
 
 def api_blueprint(slack: FakeSlack) -> Blueprint:
