@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.container import Tutti
 from bot.settings import Settings
 from store import migrate
+from store.db import make_engine
 from store.enums import ProjectStatus, Role, TaskClass, TaskStatus
 from store.events import Actor
 from store.models import Project, Task, Worker, WorkerCertification, Workflow
@@ -37,11 +38,34 @@ from workflows import (
 )
 from workflows.bundled import bundled_workflow_dirs
 from workflows.context import current_assignment, load_task
-from workflows.errors import TuttiError, WorkflowValidationError
+from workflows.errors import TaskAlreadyAssigned, TuttiError, WorkflowValidationError
 from workflows.json_input import JsonInputError
 
 T = TypeVar("T")
-ID = click.IntRange(1, MAX_INTEGER)  # a database id
+
+
+class DatabaseId(click.ParamType):
+    """A database id of some kind of thing, refused in words that say what an id looks like."""
+
+    name = "id"
+
+    def __init__(self, noun: str) -> None:
+        self.noun = noun
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip()
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_INTEGER:
+            return int(text)
+        self.fail(f"{value!r} is not {self.noun} id (a whole number from 1 to {MAX_INTEGER})", param, ctx)
+
+
+PROJECT_ID = DatabaseId("a project")
+TASK_ID = DatabaseId("a task")
+ITERATION_ID = DatabaseId("an iteration")
+ID = DatabaseId("a database")  # any other kind of id
+
+
+SCHEMA_BEHIND = "The database schema is not up to date: run `tutti db upgrade` first."
 
 
 class App:
@@ -53,11 +77,40 @@ class App:
 
     @property
     def tutti(self) -> Tutti:
+        """Tutti on an existing database at the newest schema (built on first use, kept only if both hold)."""
         if self._tutti is None:
-            self._tutti = Tutti(self.settings)
-            if not migrate.is_current(self._tutti.database.engine, self.settings.database_url):
-                raise click.ClickException("The database schema is not up to date: run `tutti db upgrade` first.")
+            self.require_database_file()
+            tutti = Tutti(self.settings)
+            try:
+                self.require_schema(tutti.database.engine)
+            except BaseException:
+                tutti.close()
+                raise
+            self._tutti = tutti
         return self._tutti
+
+    def require_database_file(self) -> None:
+        """Refuse, in one line, a SQLite database file that does not exist (connecting would create it empty)."""
+        path = self.settings.sqlite_path
+        if path is not None and not path.exists():
+            raise click.ClickException(
+                f"No database at {path}: run `tutti db upgrade` (or `make dev`) to create it, "
+                "or set DATABASE_URL to an existing database."
+            )
+
+    def require_schema(self, engine: Engine) -> None:
+        """Refuse, in one line, a database whose schema is not at the newest migration."""
+        if not migrate.is_current(engine, self.settings.database_url):
+            raise click.ClickException(SCHEMA_BEHIND)
+
+    def check_database(self) -> None:
+        """For commands that build their own Tutti: the database exists and its schema is at head."""
+        self.require_database_file()
+        engine = make_engine(self.settings.database_url)
+        try:
+            self.require_schema(engine)
+        finally:
+            engine.dispose()
 
     def actor(self) -> Actor:
         return Actor.cli()
@@ -69,12 +122,20 @@ class App:
             uow.commit()
             return result
 
-    def close(self) -> None:
-        if self._tutti is not None:
+    def close(self, *, quietly: bool = False) -> None:
+        """Deliver what the command queued (in-process jobs) and let go; `quietly` after the command failed."""
+        tutti, self._tutti = self._tutti, None
+        if tutti is None:
+            return
+        try:
             if self.settings.redis_url is None:
-                self._tutti.scheduler.close()  # type: ignore[union-attr]
-                self._tutti.dispatcher.drain()
-            self._tutti.close()
+                tutti.scheduler.close()  # type: ignore[union-attr]
+                tutti.dispatcher.drain()
+        except Exception:
+            if not quietly:
+                raise
+        finally:
+            tutti.close()
 
 
 pass_app = click.make_pass_decorator(App)
@@ -89,14 +150,14 @@ def clear_errors() -> Iterator[None]:
             click.echo(f"{problem.file}: {problem.location}: {problem.message}", err=True)
         raise click.ClickException(exc.message) from None
     except TuttiError as exc:
-        raise click.ClickException(exc.message) from None
+        raise click.ClickException(cli_message(exc)) from None
     except IntegrityError:
         raise click.ClickException("Someone else changed this at the same moment; nothing was changed. Try again.") \
             from None
     except OperationalError as exc:
         raise click.ClickException(f"Database error: {exc.orig}") from None
-    except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
-        raise
+    except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt, BrokenPipeError):
+        raise  # click reports these itself (a closed pipe, as in `tutti tasks list | head`, ends quietly)
     except Exception as exc:  # a bug: still one line, and the whole story when asked for
         if os.environ.get("TUTTI_DEBUG"):
             raise
@@ -104,19 +165,36 @@ def clear_errors() -> Iterator[None]:
             from None
 
 
+def cli_message(exc: TuttiError) -> str:
+    """An engine error told to someone at the shell, who may act for any worker, with the command that helps."""
+    if isinstance(exc, TaskAlreadyAssigned):
+        return (f"{exc.operator_message.removesuffix('.')}; use `tutti tasks reassign {exc.task_id} --worker NAME` "
+                "to hand it to someone else.")
+    return exc.operator_message
+
+
 class TuttiGroup(click.Group):
+    """Runs a command, then closes its App; errors from either end as one line, never a traceback."""
+
     def invoke(self, ctx: click.Context) -> Any:
-        with clear_errors():
-            return super().invoke(ctx)
+        try:
+            with clear_errors():
+                result = super().invoke(ctx)
+        except BaseException:
+            if isinstance(ctx.obj, App):
+                ctx.obj.close(quietly=True)  # the command's own error is the one to show
+            raise
+        if isinstance(ctx.obj, App):
+            with clear_errors():
+                ctx.obj.close()
+        return result
 
 
 @click.group(cls=TuttiGroup)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Tutti: run teams of experts and machines through structured projects, in Slack."""
-    app = App()
-    ctx.obj = app
-    ctx.call_on_close(app.close)
+    ctx.obj = App()
 
 
 def echo_json(data: Any) -> None:
@@ -157,8 +235,9 @@ def db_upgrade(app: App) -> None:
 
 
 def upgrade_database(settings: Settings) -> None:
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    """Create (SQLite: with its folder) or migrate the database to head."""
+    if settings.sqlite_path is not None:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.database_url)
 
 
@@ -194,7 +273,10 @@ def workflows_load(app: App, directory: Path | None, version_slug: str | None, f
         result = app.run(loader.load_workflow, definition, version_slug=version_slug, force=force)
         for warning in result.warnings:
             click.echo(f"warning: {warning.file}: {warning.location}: {warning.message}", err=True)
-        click.echo(f"Loaded {result.workflow.slug} versions {', '.join(result.versions)}.")
+        if result.versions:
+            click.echo(f"Loaded {result.workflow.slug} versions {', '.join(result.versions)}.")
+        if result.unchanged:
+            click.echo(f"{result.workflow.slug} {', '.join(result.unchanged)}: already loaded and unchanged.")
 
 
 @workflows.command("list")
@@ -341,7 +423,7 @@ def wait_for_machines(app: App, project_id: int, timeout: float) -> None:
 
 
 @projects_group.command("wait")
-@click.argument("project_id", type=ID)
+@click.argument("project_id", type=PROJECT_ID)
 @click.option("--timeout", type=float, default=60.0, show_default=True)
 @pass_app
 def projects_wait(app: App, project_id: int, timeout: float) -> None:
@@ -364,7 +446,7 @@ def projects_list(app: App, status: str | None) -> None:
 
 
 @projects_group.command("show")
-@click.argument("project_id", type=ID)
+@click.argument("project_id", type=PROJECT_ID)
 @pass_app
 def projects_show(app: App, project_id: int) -> None:
     """A project as JSON, in the shape of Orchestra's project_information."""
@@ -377,7 +459,7 @@ def projects_show(app: App, project_id: int) -> None:
 
 def _project_command(name: str, fn: Callable[..., Any], past: str) -> None:
     @projects_group.command(name, help=f"{name.capitalize()} a project.")
-    @click.argument("project_id", type=ID)
+    @click.argument("project_id", type=PROJECT_ID)
     @pass_app
     def command(app: App, project_id: int) -> None:
         app.run(fn, project_id, actor=app.actor())
@@ -403,7 +485,7 @@ def _worker_id(session: Any, ref: str) -> int:
 
 
 @tasks_group.command("show")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK_ID)
 @pass_app
 def tasks_show(app: App, task_id: int) -> None:
     """A task as JSON."""
@@ -414,7 +496,7 @@ def tasks_show(app: App, task_id: int) -> None:
 
 @tasks_group.command("list")
 @click.option("--status", type=click.Choice([s.value for s in TaskStatus]))
-@click.option("--project", "project_id", type=ID)
+@click.option("--project", "project_id", type=PROJECT_ID)
 @pass_app
 def tasks_list(app: App, status: str | None, project_id: int | None) -> None:
     """Tasks, with their project, step and status."""
@@ -425,21 +507,23 @@ def tasks_list(app: App, status: str | None, project_id: int | None) -> None:
         if project_id:
             query = query.where(Task.project_id == project_id)
         for task in session.scalars(query):
-            click.echo(f"{task.id}\tproject {task.project_id}\t{task.step.slug}\t{task.status.value}")
+            click.echo(f"{task.id}\tproject {task.project_id}\t{task.step.slug}\t{task.status.display}")
 
 
 @tasks_group.command("assign")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--worker", "worker_ref", required=True, help="Worker id, Slack id or username.")
 @pass_app
 def tasks_assign(app: App, task_id: int, worker_ref: str) -> None:
     """Give a task's next assignment (the work, or its next review) to a worker."""
-    def do(session: Any) -> Any:
-        return assignment.assign_task(session, task_id, _worker_id(session, worker_ref), actor=app.actor())
+    def do(session: Any) -> tuple[int, str]:
+        worker = workers.find_worker(session, worker_ref)
+        assigned = assignment.assign_task(session, task_id, worker.id, actor=app.actor())
+        return assigned.assignment_counter, worker.username
 
-    assigned = app.run(do)
-    role = "core work" if assigned.assignment_counter == 0 else f"review level {assigned.assignment_counter}"
-    click.echo(f"Task {task_id} ({role}) assigned to {worker_ref}.")
+    counter, username = app.run(do)
+    role = "core work" if counter == 0 else f"review level {counter}"
+    click.echo(f"Task {task_id} ({role}) assigned to {username}.")
 
 
 FILE_OPTION = click.option(
@@ -470,7 +554,7 @@ def _with_files(session: Any, task_id: int, worker_id: int, data: dict[str, Any]
 
 
 @tasks_group.command("save")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--worker", "worker_ref", required=True)
 @click.option("--data", "data_json", help="Draft data as JSON, or @file.json")
 @FILE_OPTION
@@ -495,7 +579,7 @@ def _report(app: App, task_id: int) -> None:
 
 
 @tasks_group.command("submit")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--worker", "worker_ref", required=True)
 @click.option("--data", "data_json", help="Task data as JSON, or @file.json (default: the saved draft)")
 @FILE_OPTION
@@ -514,7 +598,7 @@ def tasks_submit(app: App, task_id: int, worker_ref: str, data_json: str | None,
 
 
 @tasks_group.command("accept")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--worker", "worker_ref", required=True, help="The reviewer.")
 @click.option("--data", "data_json", help="The reviewer's edited data (default: as submitted)")
 @pass_app
@@ -526,7 +610,7 @@ def tasks_accept(app: App, task_id: int, worker_ref: str, data_json: str | None)
 
 
 @tasks_group.command("return")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--worker", "worker_ref", required=True, help="The reviewer.")
 @click.option("--feedback", required=True, help="What needs to change.")
 @pass_app
@@ -537,7 +621,7 @@ def tasks_return(app: App, task_id: int, worker_ref: str, feedback: str) -> None
 
 
 @tasks_group.command("skip")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK_ID)
 @pass_app
 def tasks_skip(app: App, task_id: int) -> None:
     """Complete a task on someone's behalf (complete-and-skip)."""
@@ -546,13 +630,13 @@ def tasks_skip(app: App, task_id: int) -> None:
 
 
 @tasks_group.command("reassign")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--worker", "worker_ref", required=True, help="Who takes the assignment over.")
 @click.option("--from", "from_ref", help="Whose assignment (default: the one currently working).")
 @pass_app
 def tasks_reassign(app: App, task_id: int, worker_ref: str, from_ref: str | None) -> None:
     """Hand an assignment, with its data and history, to another worker."""
-    def do(session: Any) -> Any:
+    def do(session: Any) -> str:
         ctx = load_task(session, task_id)
         if from_ref is not None:
             old = _worker_id(session, from_ref)
@@ -563,16 +647,16 @@ def tasks_reassign(app: App, task_id: int, worker_ref: str, from_ref: str | None
             target = current_assignment(ctx.assignments)
             if target is None:
                 raise click.ClickException(f"Task {task_id} has no assignment to reassign; use `tasks assign`.")
-        return assignment.reassign_assignment(session, target.id, _worker_id(session, worker_ref),
-                                              actor=app.actor())
+        worker = workers.find_worker(session, worker_ref)
+        assignment.reassign_assignment(session, target.id, worker.id, actor=app.actor())
+        return worker.username
 
-    app.run(do)
-    click.echo(f"Task {task_id} reassigned to {worker_ref}.")
+    click.echo(f"Task {task_id} reassigned to {app.run(do)}.")
 
 
 @tasks_group.command("revert")
-@click.argument("task_id", type=ID)
-@click.option("--iteration", "iteration_id", type=ID, required=True)
+@click.argument("task_id", type=TASK_ID)
+@click.option("--iteration", "iteration_id", type=ITERATION_ID, required=True)
 @click.option("--before", "revert_before", is_flag=True, help="Revert to before the iteration.")
 @click.option("--commit", is_flag=True, help="Apply the revert (default: dry run, printing what would change).")
 @pass_app
@@ -586,7 +670,7 @@ def tasks_revert(app: App, task_id: int, iteration_id: int, revert_before: bool,
 
 
 @tasks_group.command("retry")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK_ID)
 @pass_app
 def tasks_retry(app: App, task_id: int) -> None:
     """Run a failed machine step again."""
@@ -604,15 +688,17 @@ def worker_command(app: App, burst: bool) -> None:
     """Process jobs: an RQ worker with REDIS_URL, otherwise an in-process delivery loop."""
     from bot.processes import run_worker
 
+    app.check_database()
     run_worker(app.settings, burst=burst)
 
 
 @main.command("cron")
 @pass_app
 def cron_command(app: App) -> None:
-    """Run periodic jobs (outbox sweep, and later StaffBot and SanityBot)."""
+    """Run the periodic jobs: the outbox sweep, StaffBot's rounds and SanityBot's checks."""
     from bot.processes import run_cron
 
+    app.check_database()
     run_cron(app.settings)
 
 
@@ -626,13 +712,14 @@ def socket_command(app: App) -> None:
 
 
 @main.command("dev")
-@click.option("--port", type=int, default=None)
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port Tutti serves on (default: $PORT or 8000); the sandbox's is TUTTI_SANDBOX_PORT (3001).")
 @pass_app
 def dev_command(app: App, port: int | None) -> None:
     """Run everything in one process on embedded defaults (SQLite, in-process jobs, the Slack sandbox)."""
     from bot.dev import run_dev
 
-    settings = app.settings if port is None else app.settings.with_(web_port=port)
+    settings = app.settings if port is None else app.settings.on_port(port)
     run_dev(settings)
 
 

@@ -7,16 +7,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
+# The directory holding the `bot` package (Django's BASE_DIR): the embedded defaults live under it, so every
+# command finds the same database and files wherever it is run from.
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'tutti.db'}"
+DEFAULT_FILES_DIR = ROOT / "var" / "files"
 DEV_BOT_TOKEN = "xoxb-tutti-sandbox"
 DEV_SIGNING_SECRET = "tutti-sandbox-signing-secret"
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///var/tutti.db"
+    database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     queue_name: str = "tutti"
-    slack_api_url: str = "http://127.0.0.1:3001/api/"
+    slack_api_url: str = "http://127.0.0.1:3001/api/"  # sandbox_api_url(sandbox_port)
     slack_bot_token: str = DEV_BOT_TOKEN
     slack_signing_secret: str = DEV_SIGNING_SECRET
     slack_app_token: str | None = None
@@ -25,7 +32,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     sandbox_port: int = 3001
-    files_dir: Path = Path("var/files")
+    files_dir: Path = DEFAULT_FILES_DIR
     workflow_dirs: tuple[Path, ...] = field(default_factory=tuple)
     sweep_seconds: float = 5.0
     # Client API keys (key id, secret) from TUTTI_API_KEYS, and webhooks (key id, url, whsec_ secret or None)
@@ -49,19 +56,22 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         defaults = cls()
+        web_host = env.get("TUTTI_HOST", defaults.web_host)
+        web_port = int(env.get("PORT") or defaults.web_port)
+        sandbox_port = int(env.get("TUTTI_SANDBOX_PORT") or defaults.sandbox_port)
         return cls(
             database_url=env.get("DATABASE_URL") or defaults.database_url,
             redis_url=env.get("REDIS_URL") or None,
             queue_name=env.get("TUTTI_QUEUE", defaults.queue_name),
-            slack_api_url=env.get("SLACK_API_URL") or defaults.slack_api_url,
+            slack_api_url=env.get("SLACK_API_URL") or sandbox_api_url(sandbox_port),
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or defaults.slack_bot_token,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or defaults.slack_signing_secret,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
             slack_enabled=(env.get("TUTTI_SLACK_ENABLED") or "1").lower() not in ("0", "false", "no", "off"),
-            public_url=(env.get("TUTTI_PUBLIC_URL") or defaults.public_url).rstrip("/"),
-            web_host=env.get("TUTTI_HOST", defaults.web_host),
-            web_port=int(env.get("PORT") or defaults.web_port),
-            sandbox_port=int(env.get("TUTTI_SANDBOX_PORT") or defaults.sandbox_port),
+            public_url=(env.get("TUTTI_PUBLIC_URL") or local_url(web_host, web_port)).rstrip("/"),
+            web_host=web_host,
+            web_port=web_port,
+            sandbox_port=sandbox_port,
             files_dir=Path(env.get("TUTTI_FILES_DIR") or defaults.files_dir),
             workflow_dirs=tuple(Path(p) for p in (env.get("TUTTI_WORKFLOW_DIRS") or "").split(os.pathsep) if p),
             sweep_seconds=float(env.get("TUTTI_SWEEP_SECONDS") or defaults.sweep_seconds),
@@ -87,9 +97,38 @@ class Settings:
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    def on_port(self, port: int) -> Settings:
+        """These settings serving on `port`; a public URL that was the local default follows the port."""
+        if self.public_url == local_url(self.web_host, self.web_port):
+            return self.with_(web_port=port, public_url=local_url(self.web_host, port))
+        return self.with_(web_port=port)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The absolute path of the SQLite database file; None for other databases and in-memory SQLite."""
+        url = make_url(self.database_url)
+        database = url.database or ""
+        if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+            return None
+        return Path(database).absolute()  # a relative path given explicitly stays relative to the cwd
+
     @property
     def files_url(self) -> str:
         return f"{self.public_url}/files"
+
+
+def sandbox_api_url(port: int) -> str:
+    """The local Slack sandbox's Web API, where commands send Slack calls unless SLACK_API_URL says otherwise."""
+    return f"http://127.0.0.1:{port}/api/"
+
+
+def local_url(host: str, port: int) -> str:
+    """The URL this machine reaches Tutti at when it serves on host:port (bind-all addresses mean loopback)."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
 
 
 def parse_api_keys(text: str) -> tuple[tuple[str, str], ...]:

@@ -16,7 +16,9 @@ from workflows.context import TaskContext, current_assignment, load_task
 from workflows.errors import (
     NotFound,
     ProjectStatusError,
+    TaskAlreadyAssigned,
     TaskAssignmentError,
+    TaskStatusError,
     WorkerCertificationError,
 )
 from workflows.lifecycle import TaskAction
@@ -34,7 +36,23 @@ def role_counter_required(ctx: TaskContext) -> int:
     if status is TaskStatus.PENDING_REVIEW:
         counters = {a.assignment_counter for a in assignments}
         return next((c for c in range(len(assignments)) if c not in counters), len(assignments))
-    raise TaskAssignmentError("Status incompatible with new assignment")
+    raise not_assignable(ctx)
+
+
+def not_assignable(ctx: TaskContext) -> TaskStatusError:
+    """Why the task takes no new assignment in its status: who holds it, or which status it is in."""
+    task = ctx.task
+    named = f"Task {task.id} ({ctx.step.name})"
+    holder = current_assignment(ctx.assignments)
+    if task.status in _HELD and holder is not None and holder.worker is not None:
+        status = "" if task.status is TaskStatus.PROCESSING else f" ({task.status.display})"
+        return TaskAlreadyAssigned(f"{named} is already assigned to {holder.worker.username}{status}.",
+                                   task_id=task.id, holder=holder.worker.username)
+    return TaskStatusError(f"{named} is {task.status.display}; only a task awaiting processing or pending review "
+                           "takes a new assignment.")
+
+
+_HELD = frozenset({TaskStatus.PROCESSING, TaskStatus.REVIEWING, TaskStatus.POST_REVIEW_PROCESSING})
 
 
 def _get_worker(session: Session, worker_id: int) -> Worker:
@@ -57,7 +75,13 @@ def worker_may_take(session: Session, ctx: TaskContext, worker: Worker, role: Ro
     if not is_worker_certified(session, worker.id, required, role, ctx.project.task_class):
         raise WorkerCertificationError("Worker not certified for this task.")
     if any(a.worker_id == worker.id for a in ctx.task.assignments):
-        raise TaskAssignmentError("Worker already assigned to this task.")
+        raise _already_on_task(ctx, worker, role)
+
+
+def _already_on_task(ctx: TaskContext, worker: Worker, role: Role) -> TaskAssignmentError:
+    why = "its review needs someone else" if role is Role.REVIEWER else "one worker holds one assignment per task"
+    return TaskAssignmentError(f"{worker.username} already holds an assignment on task {ctx.task.id} "
+                               f"({ctx.step.name}); {why}.")
 
 
 def assign_task(session: Session, task_id: int, worker_id: int, *, actor: Actor) -> TaskAssignment:
@@ -71,7 +95,8 @@ def assign_loaded(session: Session, ctx: TaskContext, worker: Worker, *, actor: 
     ensure_project_open(ctx)
     if not ctx.step.is_human:
         raise TaskAssignmentError("Machine steps run by themselves; they cannot be assigned to a worker.")
-    lifecycle.ensure_can(TaskAction.ASSIGN, ctx.task)
+    if not lifecycle.can(TaskAction.ASSIGN, ctx.task.status):
+        raise not_assignable(ctx)
     counter = role_counter_required(ctx)
     worker_may_take(session, ctx, worker, Role.for_counter(counter))
 
@@ -117,7 +142,7 @@ def reassign_assignment(session: Session, assignment_id: int, worker_id: int, *,
                                ctx.project.task_class):
         raise WorkerCertificationError("Worker not certified for this assignment.")
     if any(a.worker_id == worker.id for a in ctx.task.assignments):
-        raise TaskAssignmentError("Worker already assigned to this task.")
+        raise _already_on_task(ctx, worker, Role.for_counter(assignment.assignment_counter))
 
     old_worker_id = assignment.worker_id
     assignment.worker_id = worker.id

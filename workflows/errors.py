@@ -4,11 +4,16 @@ from __future__ import annotations
 
 
 class TuttiError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose.
 
-    def __init__(self, message: str) -> None:
+    `message` speaks to the person who acted (in Slack, "You are not assigned to task 10"); `operator_message`
+    says the same to someone acting on a worker's behalf, such as the command line or an admin, naming the worker.
+    """
+
+    def __init__(self, message: str, *, operator_message: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.operator_message = operator_message or message
 
 
 class WorkflowError(TuttiError):
@@ -31,12 +36,25 @@ class TaskAssignmentError(TuttiError):
     """The task cannot take (or give up) this assignment in its current state."""
 
 
+class NotAssignedToTask(TaskAssignmentError):
+    """A worker acted on a task they hold no assignment on."""
+
+
 class WorkerCertificationError(TuttiError):
     """The worker lacks a certification the work requires."""
 
 
 class TaskStatusError(TuttiError):
     """The task's status does not allow the requested change."""
+
+
+class TaskAlreadyAssigned(TaskStatusError, TaskAssignmentError):
+    """The task's work is held by someone (`holder`), so it takes no new assignment; it can be reassigned."""
+
+    def __init__(self, message: str, *, task_id: int, holder: str) -> None:
+        super().__init__(message)
+        self.task_id = task_id
+        self.holder = holder
 
 
 class IllegalTaskSubmission(TuttiError):

@@ -18,6 +18,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DEFAULT_MAX_FILES = 10
+MAX_LISTED_CHOICES = 10  # a refused choice lists the allowed ones when there are no more than this
 
 
 def show_context(project: dict[str, Any], project_data: dict[str, Any],
@@ -61,6 +62,19 @@ def show_values(step: StepDef, context: dict[str, Any], *, review: bool = False)
 
 def fields_of(step: StepDef) -> tuple[FormField, ...]:
     return step.slack_ui.fields if step.slack_ui is not None else ()
+
+
+def undeclared_keys(step: StepDef, data: dict[str, Any]) -> list[str]:
+    """Keys of `data` that the step's form does not declare; none when the step declares no form fields."""
+    declared = {field.key for field in fields_of(step)}
+    return [key for key in data if key not in declared] if declared else []
+
+
+def undeclared_message(step: StepDef, keys: list[str]) -> str:
+    """The refusal of data holding keys the form does not have, naming them and the form's fields."""
+    fields = ", ".join(field.key for field in fields_of(step))
+    noun = "field" if len(keys) == 1 else "fields"
+    return f"The form of “{step.name}” has no {noun} {', '.join(keys)}; its fields are: {fields}."
 
 
 def validate(step: StepDef, data: dict[str, Any]) -> dict[str, str]:
@@ -131,20 +145,28 @@ def _number(field: FormField, value: Any) -> str | None:
     return None
 
 
+def _choices(field: FormField) -> str:
+    """`: “a”, “b”` listing the field's choices, or "" when there are too many to list."""
+    if not field.options or len(field.options) > MAX_LISTED_CHOICES:
+        return ""
+    return ": " + ", ".join(f"“{option.value}”" for option in field.options)
+
+
 def _select(field: FormField, value: Any) -> str | None:
     allowed = {option.value for option in field.options}
     if not isinstance(value, str) or value not in allowed:
-        return f"Pick one of the choices offered for “{field.label}”."
+        return f"Pick one of the choices offered for “{field.label}”{_choices(field)}."
     return None
 
 
 def _multi_select(field: FormField, value: Any) -> str | None:
     allowed = {option.value for option in field.options}
     if not isinstance(value, list | tuple):
-        return f"“{field.label}” must be a list of choices."
+        return f"“{field.label}” must be a list of choices{_choices(field)}."
     unknown = [str(v) for v in value if v not in allowed]
     if unknown:
-        return f"“{field.label}” has choices that are not offered: {', '.join(unknown)}."
+        offered = f" (it offers{_choices(field)})" if _choices(field) else ""
+        return f"“{field.label}” has choices that are not offered: {', '.join(unknown)}{offered}."
     return None
 
 

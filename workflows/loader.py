@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ class LoadResult:
     workflow: Workflow
     versions: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # versions already stored with the same content
 
 
 def read_workflow(directory: str | Path) -> tuple[WorkflowDef, list[Problem]]:
@@ -62,9 +64,21 @@ def load_workflow(
     certifications = _load_certifications(session, workflow, definition)
     result = LoadResult(workflow)
     for version in versions:
+        if _is_stored_unchanged(session, workflow, version):
+            result.unchanged.append(version.slug)
+            continue
         result.warnings.extend(_load_version(session, workflow, version, certifications, force=force))
         result.versions.append(version.slug)
     return result
+
+
+def _is_stored_unchanged(session: Session, workflow: Workflow, definition: VersionDef) -> bool:
+    """Whether this version is already stored with exactly this content (loading it again changes nothing)."""
+    stored = session.scalar(
+        select(WorkflowVersion.definition).where(WorkflowVersion.workflow_id == workflow.id,
+                                                 WorkflowVersion.slug == definition.slug)
+    )
+    return stored is not None and stored == json.loads(json.dumps(definition.to_json()))
 
 
 def _load_certifications(session: Session, workflow: Workflow, definition: WorkflowDef) -> dict[str, Certification]:
@@ -104,7 +118,11 @@ def _load_version(
     )
     if version is not None:
         if not force:
-            raise WorkflowError(f"Version {definition.slug} already exists")
+            raise WorkflowError(
+                f"Version {definition.slug} of workflow {workflow.slug} already exists with different content: "
+                "load it with --force to update it (steps may be added, not removed), or give the new content a "
+                "new version slug."
+            )
         problems = check_forced_reload(VersionDef.from_json(version.definition), definition,
                                        f"{definition.slug}/version.json")
         errors = [p for p in problems if p.severity == "error"]

@@ -63,10 +63,25 @@ _VERSION_BY_SLUGS = (  # built once: every project creation runs it
 def find_version(session: Session, workflow_slug: str, version_slug: str) -> WorkflowVersion:
     version = session.scalar(_VERSION_BY_SLUGS, {"workflow_slug": workflow_slug, "version_slug": version_slug})
     if version is None:
-        if session.scalar(select(Workflow.id).where(Workflow.slug == workflow_slug)) is None:
-            raise NotFound(f"Workflow {workflow_slug} does not exist.")
-        raise NotFound(f"Version {version_slug} of workflow {workflow_slug} does not exist.")
+        raise _no_such_version(session, workflow_slug, version_slug)
     return version
+
+
+def _no_such_version(session: Session, workflow_slug: str, version_slug: str) -> NotFound:
+    """The refusal of an unknown workflow or version, listing what is loaded to choose from."""
+    workflows = list(session.scalars(select(Workflow.slug).order_by(Workflow.slug)))
+    if workflow_slug not in workflows:
+        loaded = f"Loaded workflows: {_listed(workflows)}." if workflows else "No workflows are loaded yet."
+        return NotFound(f"Workflow {workflow_slug} does not exist. {loaded}")
+    versions = session.scalars(select(WorkflowVersion.slug).join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+                               .where(Workflow.slug == workflow_slug).order_by(WorkflowVersion.slug))
+    return NotFound(f"Version {version_slug} of workflow {workflow_slug} does not exist. "
+                    f"Its versions: {_listed(list(versions))}.")
+
+
+def _listed(slugs: list[str], limit: int = 20) -> str:
+    more = f" and {len(slugs) - limit} more" if len(slugs) > limit else ""
+    return ", ".join(slugs[:limit]) + more
 
 
 def create_project(

@@ -11,13 +11,19 @@ from sqlalchemy.orm import Session
 from store import events
 from store.enums import AssignmentStatus, IterationStatus, TaskStatus
 from store.events import Actor
-from store.models import Iteration, Task, TaskAssignment
+from store.models import Iteration, Task, TaskAssignment, Worker
 from store.types import utcnow
 from workflows import lifecycle
 from workflows.assignment import ensure_project_open
 from workflows.context import TaskContext, current_assignment, ensure_unchanged, load_task
-from workflows.errors import FormErrors, IllegalTaskSubmission, TaskAssignmentError, ValidationError
-from workflows.forms import summary, validate
+from workflows.errors import (
+    FormErrors,
+    IllegalTaskSubmission,
+    NotAssignedToTask,
+    TaskAssignmentError,
+    ValidationError,
+)
+from workflows.forms import summary, undeclared_keys, undeclared_message, validate
 from workflows.lifecycle import TaskAction
 from workflows.outbox_events import emit
 from workflows.policies import run_assignment_policy
@@ -27,11 +33,29 @@ from workflows.review import RandomSource, is_review_needed
 INTERNAL_KEY = "_orchestra_internal"
 
 
-def _worker_assignment(ctx: TaskContext, worker_id: int) -> TaskAssignment:
+def _worker_assignment(session: Session, ctx: TaskContext, worker_id: int) -> TaskAssignment:
     mine = [a for a in ctx.task.assignments if a.worker_id == worker_id]
     if len(mine) != 1:
-        raise TaskAssignmentError(f"You are not assigned to task {ctx.task.id}.")
+        raise _not_assigned(session, ctx, worker_id)
     return mine[0]
+
+
+def _not_assigned(session: Session, ctx: TaskContext, worker_id: int) -> NotAssignedToTask:
+    """The refusal, told to the worker and (naming them) to whoever acts for them, with who holds the task."""
+    holders = [_holder(a) for a in sorted(ctx.task.assignments, key=lambda a: a.assignment_counter)
+               if a.worker is not None]
+    where = f"it is assigned to {' and '.join(holders)}" if holders else "nobody is assigned to it yet"
+    worker = session.get(Worker, worker_id)
+    name = worker.username if worker is not None else f"Worker {worker_id}"
+    return NotAssignedToTask(f"You are not assigned to task {ctx.task.id}; {where}.",
+                             operator_message=f"{name} is not assigned to task {ctx.task.id}; {where}.")
+
+
+def _holder(assignment: TaskAssignment) -> str:
+    assert assignment.worker is not None
+    counter = assignment.assignment_counter
+    role = "" if counter == 0 else " (review)" if counter == 1 else f" (review level {counter})"
+    return assignment.worker.username + role
 
 
 def save_task(session: Session, task_id: int, worker_id: int, data: dict[str, Any], *, actor: Actor,
@@ -42,9 +66,10 @@ def save_task(session: Session, task_id: int, worker_id: int, data: dict[str, An
     ctx = load_task(session, task_id, lock=True)
     ensure_project_open(ctx)
     ensure_unchanged(ctx, worker_id, seen_version)
-    assignment = _worker_assignment(ctx, worker_id)
+    assignment = _worker_assignment(session, ctx, worker_id)
     if assignment.status is not AssignmentStatus.PROCESSING:
         raise TaskAssignmentError("Your part of this task is already submitted; there is no draft to save.")
+    _check_declared(ctx, data)
     before = assignment.in_progress_task_data
     assignment.in_progress_task_data = dict(data)
     events.record(session, actor, "task.saved", project_id=ctx.project.id, task_id=ctx.task.id,
@@ -118,7 +143,7 @@ def _decide(
     ensure_unchanged(ctx, worker_id, seen_version)
     _check_submission_dependencies(session, ctx)
     lifecycle.ensure_can(action, ctx.task)
-    assignment = _worker_assignment(ctx, worker_id)
+    assignment = _worker_assignment(session, ctx, worker_id)
     if assignment.status is not AssignmentStatus.PROCESSING:
         raise IllegalTaskSubmission(f"Task {ctx.task.id} is not waiting on you: your part is already submitted.")
     if action is TaskAction.SUBMIT:
@@ -128,9 +153,17 @@ def _decide(
 
 def _check_form(ctx: TaskContext, data: dict[str, Any]) -> None:
     """A submission must satisfy the step's declared form (drafts, reviews and skips need not)."""
+    _check_declared(ctx, data)
     problems = validate(ctx.step, data)
     if problems:
         raise FormErrors(summary(ctx.step, problems), problems)
+
+
+def _check_declared(ctx: TaskContext, data: dict[str, Any]) -> None:
+    """Work saved or submitted against a declared form holds only that form's fields."""
+    unknown = [key for key in undeclared_keys(ctx.step, data) if key != INTERNAL_KEY]
+    if unknown:
+        raise ValidationError(undeclared_message(ctx.step, unknown))
 
 
 def _check_submission_dependencies(session: Session, ctx: TaskContext) -> None:

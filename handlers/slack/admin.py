@@ -45,7 +45,7 @@ class AdminCommand:
         try:
             reply = action(args, actor, client)
         except TuttiError as exc:
-            reply = replies.problem(exc.message)
+            reply = replies.problem(exc.operator_message)  # an admin acts for others: name the worker
         except IntegrityError:
             reply = replies.problem("Someone changed this at the same moment; nothing was changed. Try again.")
         except UsageError as exc:

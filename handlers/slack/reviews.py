@@ -29,7 +29,13 @@ from views.review_modal import decided_modal, return_modal, review_modal
 from views.task_modal import notice_modal, parse_metadata
 from workflows import assignment, submission
 from workflows.context import TASK_CHANGED
-from workflows.errors import IllegalTaskSubmission, TaskAssignmentError, TaskStatusError, TuttiError
+from workflows.errors import (
+    IllegalTaskSubmission,
+    TaskAlreadyAssigned,
+    TaskAssignmentError,
+    TaskStatusError,
+    TuttiError,
+)
 from workflows.worksheet import Worksheet, worksheet
 
 _AFTER_ACCEPT = {
@@ -115,7 +121,7 @@ class ReviewListeners:
         except Refusal as exc:
             line = f":warning: {exc.message}"
         except (TaskAssignmentError, TaskStatusError) as exc:
-            taken = "incompatible" in exc.message or "incorrect state" in exc.message
+            taken = isinstance(exc, TaskAlreadyAssigned) or "incorrect state" in exc.message
             line = (":warning: Could not take this review: someone else took it first." if taken
                     else f":warning: Could not take this review: {exc.message}")
         except TuttiError as exc:

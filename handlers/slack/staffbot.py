@@ -65,7 +65,9 @@ class StaffBotCommand:
                     started = staffing.restaff_task(uow.session, task_id, ref, actor=actor)
                 uow.commit()
         except TuttiError as exc:
-            return f":warning: Task {task_id}: {exc.message}"
+            problem = exc.operator_message  # a staffer acts for others: name the workers
+            return f":warning: {problem}" if problem.startswith(f"Task {task_id} ") else \
+                f":warning: Task {task_id}: {problem}"
         except IntegrityError:
             return ":warning: Someone changed this task at the same moment; nothing was changed. Try again."
         return f":white_check_mark: {started.confirmation}"

@@ -1,13 +1,15 @@
 """Alembic environment: URL from the caller's config or DATABASE_URL, batch mode on SQLite."""
 
 import os
+from pathlib import Path
 
 from alembic import context
 
 from store.db import make_engine
 from store.models import Base
 
-DEFAULT_URL = "sqlite:///var/tutti.db"
+# The embedded default, as bot/settings.py has it: var/tutti.db in the repository root, wherever alembic runs.
+DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parents[2] / 'var' / 'tutti.db'}"
 
 
 def _url() -> str:

@@ -111,8 +111,8 @@ def test_a_missing_create_parameter_is_named(api: ApiClient, missing: str) -> No
     ({"workflow_slug": 7}, "workflow_slug must be a string"),
     ({"description": "\ud800"}, "description must be valid Unicode text (it holds an unpaired surrogate)"),
     ({"task_class": None}, "task_class must be a string: 'real' or 'training'"),
-    ({"workflow_slug": "nope"}, "Workflow nope does not exist."),
-    ({"workflow_version_slug": "v9"}, "Version v9 of workflow simple_workflow does not exist."),
+    ({"workflow_slug": "nope"}, "Workflow nope does not exist. Loaded workflows: journalism, simple_workflow."),
+    ({"workflow_version_slug": "v9"}, "Version v9 of workflow simple_workflow does not exist. Its versions: v1."),
 ])
 def test_bad_create_parameters_are_named(api: ApiClient, api_world: World, change: dict[str, Any],
                                          expected: str) -> None:

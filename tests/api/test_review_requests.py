@@ -121,5 +121,5 @@ def test_a_refusal_stays_a_refusal_when_its_signature_cannot_be_recorded(api: Ap
 
     monkeypatch.setattr(api_clients, "remember_signature", busy_second_time)
     response = api.post("create_project", {**CREATE, "workflow_slug": "nope"})
-    assert message(response) == "Workflow nope does not exist."
+    assert message(response) == "Workflow nope does not exist. Loaded workflows: journalism, simple_workflow."
     assert calls["n"] == 2

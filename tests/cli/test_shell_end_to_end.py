@@ -157,7 +157,8 @@ def test_errors_are_one_clear_line_and_a_non_zero_exit(shell: Shell) -> None:
     assert missing.returncode != 0
     assert missing.stderr.strip().splitlines() == ["Error: Worker nobody does not exist."]
     unknown = shell("projects", "create", "no_such_flow", "v1", ok=False)
-    assert unknown.stderr.strip() == "Error: Workflow no_such_flow does not exist."
+    assert unknown.stderr.strip() == ("Error: Workflow no_such_flow does not exist. "
+                                      "Loaded workflows: journalism, simple_workflow.")
     assert "Traceback" not in unknown.stderr
 
 
@@ -170,7 +171,7 @@ def test_bad_input_on_the_command_line_is_one_line_and_changes_nothing(shell: Sh
             "cannot read /no/such/file.json: No such file or directory",
         ("projects", "create", "simple_workflow", "v1", "--data", f"@{deep}"): "it is nested too deeply",
         ("projects", "create", "simple_workflow", "v1", "--data", '{"url": NaN}'): "NaN is not a JSON number",
-        ("projects", "show", "99999999999999999999999"): "is not in the range",
+        ("projects", "show", "99999999999999999999999"): "is not a project id (a whole number from 1 to",
         ("tasks", "assign", "1", "--worker", "99999999999999999999999"): "does not exist",
         ("projects", "wait", "424242"): "Project 424242 does not exist.",
         ("api-keys", "create", "--client", "news", "--webhook", "notaurl"): "must start with http:// or https://",

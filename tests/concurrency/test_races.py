@@ -145,7 +145,8 @@ def test_twenty_workers_racing_to_take_one_task_leave_exactly_one_assignment(wor
     assert mine.assignment_counter == 0 and mine.status is AssignmentStatus.PROCESSING
     assert len(mine.iterations) == 1
     assert events(world, task, "task.assigned") == 1
-    assert outcome.messages() == {"Status incompatible with new assignment"}
+    winner = f"racer{workers.index(outcome.wins[0])}"
+    assert outcome.messages() == {f"Task {task} (Draft) is already assigned to {winner}."}
 
 
 def test_twenty_submissions_of_one_assignment_count_once(world: World) -> None:

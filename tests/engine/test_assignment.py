@@ -123,7 +123,8 @@ def test_a_worker_cannot_review_their_own_work(wf: World) -> None:
     project = wf.create(WF)
     assign(wf, project, "both", ann)
     wf.run(submission.submit_task, wf.task_id(project, "both"), ann, {}, actor=ACTOR)
-    with pytest.raises(TaskAssignmentError, match="Worker already assigned to this task"):
+    with pytest.raises(TaskAssignmentError, match=r"ann already holds an assignment on task \d+ \(Both\); its "
+                                                  r"review needs someone else"):
         assign(wf, project, "both", ann)
     assert wf.status(project, "both") is TaskStatus.PENDING_REVIEW
     assert len(wf.task(project, "both")["assignments"]) == 1
@@ -133,7 +134,7 @@ def test_a_task_that_is_not_waiting_for_a_worker_cannot_be_assigned(wf: World) -
     ann, bob = wf.worker("ann"), wf.worker("bob")
     project = wf.create(WF)
     assign(wf, project, "open", ann)
-    with pytest.raises(TaskStatusError, match="Status incompatible with new assignment"):
+    with pytest.raises(TaskStatusError, match=r"Task \d+ \(Open\) is already assigned to ann\."):
         assign(wf, project, "open", bob)
     wf.run(submission.submit_task, wf.task_id(project, "open"), ann, {}, actor=ACTOR, rng=lambda: 0.99)
     assert wf.status(project, "open") is TaskStatus.PENDING_REVIEW
@@ -141,7 +142,8 @@ def test_a_task_that_is_not_waiting_for_a_worker_cannot_be_assigned(wf: World) -
     assign(wf, project, "open", carl)
     wf.run(submission.accept_task, wf.task_id(project, "open"), carl, actor=ACTOR)
     assert wf.status(project, "open") is TaskStatus.COMPLETE
-    with pytest.raises(TaskStatusError, match="Status incompatible with new assignment"):
+    with pytest.raises(TaskStatusError, match=r"Task \d+ \(Open\) is Complete; only a task awaiting processing "
+                                              "or pending review takes a new assignment"):
         assign(wf, project, "open", bob)
     assert [a["worker"]["username"] for a in wf.task(project, "open")["assignments"]] == ["ann", "carl"]
 
@@ -263,7 +265,7 @@ def test_reassigning_to_an_uncertified_worker_or_one_already_on_the_task_is_refu
     review_assignment = wf.task(project, "both")["assignments"][1]["id"]
     with pytest.raises(WorkerCertificationError, match="Worker not certified for this assignment"):
         wf.run(assignment.reassign_assignment, review_assignment, entry_only, actor=ACTOR)
-    with pytest.raises(TaskAssignmentError, match="Worker already assigned to this task"):
+    with pytest.raises(TaskAssignmentError, match=r"ann already holds an assignment on task .*; its review needs"):
         wf.run(assignment.reassign_assignment, review_assignment, ann, actor=ACTOR)
     assert wf.task(project, "both")["assignments"][1]["worker"]["username"] == "rev"
     wf.run(assignment.reassign_assignment, review_assignment, other, actor=ACTOR)

@@ -88,10 +88,18 @@ def test_decimal_numbers_accept_fractions() -> None:
 def test_choices_must_be_among_the_options() -> None:
     form = step(field("rating", "select", options=["a", "b"]), field("tags", "multi_select", options=["x", "y"]))
     assert validate(form, {"rating": "c", "tags": ["x", "z"]}) == {
-        "rating": "Pick one of the choices offered for “Rating”.",
-        "tags": "“Tags” has choices that are not offered: z.",
+        "rating": "Pick one of the choices offered for “Rating”: “a”, “b”.",
+        "tags": "“Tags” has choices that are not offered: z (it offers: “x”, “y”).",
     }
     assert validate(form, {"rating": "a", "tags": ["x", "y"]}) == {}
+
+
+def test_a_refused_choice_lists_the_choices_only_when_there_are_few() -> None:
+    many = [f"option {n}" for n in range(11)]
+    form = step(field("few", "select", options=many[:10]), field("many", "select", options=many))
+    problems = validate(form, {"few": "other", "many": "other"})
+    assert problems["few"].endswith("“option 8”, “option 9”.")
+    assert problems["many"] == "Pick one of the choices offered for “Many”."
 
 
 @pytest.mark.parametrize(("kind", "bad", "good"), [

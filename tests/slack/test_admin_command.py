@@ -105,3 +105,12 @@ def test_help_and_the_project_list_show_angle_brackets_as_typed(slack_world: Sla
     create(slack_world, description="Floods <!channel> & roads")
     listing = admin_reply(sandbox, "projects")
     assert "Floods <!channel> & roads" in listing and "@channel" not in listing
+
+
+def test_assigning_a_held_task_tells_the_admin_who_holds_it(slack_world: SlackWorld, served: ServedTutti,
+                                                           sandbox: Sandbox) -> None:
+    slack_world.load_bundled()
+    task = slack_world.task_id(slack_world.create("journalism"), "article_planning")
+    assert "now has the work" in admin_reply(sandbox, f"assign {task} <@UJEDITOR01>")
+    reply = admin_reply(sandbox, f"assign {task} <@UJREPORT01>")
+    assert f"Task {task} (Article Planning) is already assigned to journalism-editor." in reply

@@ -305,7 +305,9 @@ def test_staffbot_refuses_non_staffers_politely(slack_world: SlackWorld, served:
     assert "Use `/staffbot`" in staff(sandbox, "help")
     assert "couldn't process your command" in staff(sandbox, "staff soon")
     assert "does not exist" in staff(sandbox, "staff 9999")
-    assert "Status incompatible" in staff(sandbox, f"staff {slack_world.task_id(_, 'article_planning')}")
+    planning = slack_world.task_id(_, "article_planning")
+    assert staff(sandbox, f"staff {planning}").startswith(
+        f":warning: Task {planning} (Article Planning) is Complete; only a task awaiting processing or pending review")
 
 
 def test_staffing_a_step_without_certifications_asks_staffbot_enabled_workers(
