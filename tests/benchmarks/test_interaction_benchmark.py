@@ -120,6 +120,7 @@ def test_twenty_experts_open_and_submit_at_once(backend: str, tmp_path: Path) ->
                "SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_SIGNING_SECRET": sandbox.signing_secret,
                "TUTTI_FILES_DIR": str(tmp_path / "files")}
         jobs: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+        env["REDIS_URL"] = ""  # SQLite runs jobs in-process, as `make dev` does, even when the shell has Redis
         if backend == "postgresql":
             env.update(REDIS_URL=REDIS_URL, TUTTI_QUEUE=f"tutti-interaction-bench-{os.getpid()}")
             jobs = tutti_worker(env, tmp_path / "worker.log")

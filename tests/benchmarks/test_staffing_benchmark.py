@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, insert, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot.container import Tutti
@@ -29,6 +28,7 @@ from store import migrate
 from store.db import make_engine
 from store.enums import OutboxStatus, Role, TaskClass
 from store.models import Base, Certification, OutboxMessage, StaffingInquiry, Worker, WorkerCertification
+from tests.benchmarks.support import fresh_postgres
 from tests.support.world import ACTOR, World, human
 from workflows import catalog, files, staffing
 from workflows.staffing import StaffingConfig
@@ -42,10 +42,13 @@ TARGET_ROUND_MS = 200.0
 
 
 def bench_url() -> str | None:
+    """A fresh, migrated PostgreSQL database for the round: TUTTI_STAFF_BENCH_URL, else `tutti_staff_bench`
+    (created when missing) when TEST_DATABASE_URL says PostgreSQL is there; None without PostgreSQL."""
     if os.environ.get("TUTTI_STAFF_BENCH_URL"):
-        return os.environ["TUTTI_STAFF_BENCH_URL"]
-    base = os.environ.get("TEST_DATABASE_URL")
-    return str(make_url(base).set(database="tutti_staff_bench")) if base else None
+        url = os.environ["TUTTI_STAFF_BENCH_URL"]
+        fresh(url)
+        return url
+    return fresh_postgres("tutti_staff_bench") if os.environ.get("TEST_DATABASE_URL") else None
 
 
 def fresh(url: str) -> None:
@@ -107,10 +110,13 @@ def one_round(tutti: Tutti, world: World, counter: Counter, config: StaffingConf
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def bench_tutti(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Tutti, World]]:
-    url = f"sqlite:///{tmp_path / 'bench.db'}" if request.param == "sqlite" else bench_url()
+    if request.param == "sqlite":
+        url: str | None = f"sqlite:///{tmp_path / 'bench.db'}"
+        fresh(url)
+    else:
+        url = bench_url()
     if url is None:
         pytest.skip("set TEST_DATABASE_URL (or TUTTI_STAFF_BENCH_URL) for the PostgreSQL run")
-    fresh(url)
     catalog.clear()
     tutti = Tutti(Settings(database_url=url, files_dir=tmp_path / "files", slack_enabled=False), manual_jobs=True)
     world = World(tutti, tmp_path)
