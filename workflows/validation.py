@@ -176,6 +176,14 @@ class _Checker:
                 self._resolved[path] = exc.message
         return self._resolved[path]
 
+    def importable(self, file: str, loc: Loc, path: str) -> None:
+        """Report a custom dotted path (read from data that did not parse) that does not resolve to a callable."""
+        if self.search_root is None or path in dotted.BUILTINS:
+            return
+        target = self.resolve(path)
+        if isinstance(target, str):
+            self.error(file, loc, target)
+
     def function(
         self, file: str, loc: Loc, ref: FunctionRef | None, role: str, version: _VersionContext | None = None
     ) -> None:
@@ -386,10 +394,35 @@ def _check_version(
     for index, step in enumerate(steps):
         if step is not None:
             _check_step(checker, file, ("steps", index), step, raw_steps[index], context)
+        else:  # a step that did not parse still has its dotted paths imported, so one pass reports everything
+            for loc, path in _raw_function_paths(raw_steps[index]):
+                checker.importable(file, ("steps", index, *loc), path)
 
     if header is None or sum(problem.severity == "error" for problem in checker.problems) > errors_before:
         return None
     return VersionDef(**dict(header), steps=tuple(step for step in steps if step is not None))
+
+
+_STEP_FUNCTIONS: tuple[Loc, ...] = (
+    ("execution_function",),
+    ("creation_policy", "policy_function"),
+    ("assignment_policy", "policy_function", "entry_level"),
+    ("assignment_policy", "policy_function", "reviewer"),
+    ("detailed_description_function",),
+    ("assignable_hours_function",),
+)
+
+
+def _raw_function_paths(raw_step: Any) -> list[tuple[Loc, str]]:
+    """(location of `path`, path) of every function reference a raw step spells out, wherever it is readable."""
+    found: list[tuple[Loc, str]] = []
+    for loc in _STEP_FUNCTIONS:
+        node: Any = raw_step
+        for key in loc:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get("path"), str):
+            found.append(((*loc, "path"), node["path"]))
+    return found
 
 
 def _check_step(

@@ -738,3 +738,27 @@ def test_a_step_without_a_readable_slug_is_not_taken_for_a_missing_start_point(t
         ("$.steps[0].slug", "Expected a string"),
         ("$.steps[1].creation_depends_on[0]", "second.creation_depends_on contains a non-existent slug."),
     ]
+
+
+def test_a_step_that_does_not_parse_still_has_its_dotted_paths_checked(tmp_path: Path):
+    """One pass lists everything: the typo in a step and the module it names that does not exist."""
+    directory = tmp_path / "typos"
+    (directory / "v1").mkdir(parents=True)
+    (directory / "workflow.json").write_text('{"slug": "typos", "name": "n", "description": "d", "certifications": []}')
+    (directory / "v1" / "version.json").write_text(json.dumps({"slug": "v1", "name": "n", "description": "d", "steps": [
+        {"slug": "crawl", "name": "n", "description": "d", "is_human": False, "colour": "red",
+         "execution_function": {"path": "nope.module.fn"}},
+        {"slug": "rate", "name": "n", "description": "d", "creation_depends_on": ["crawl"], "review_policy": 3,
+         "creation_policy": {"policy_function": {"path": "workflows.policies.always_create"}},
+         "assignment_policy": {"policy_function": {"entry_level": {"path": "nope.policies.pick"}}}},
+    ]}))
+    workflow, found = validate_workflow_directory(directory)
+    assert workflow is None
+    paths = {(p.location, p.message) for p in found if "nope" in p.message}
+    assert paths == {
+        ("$.steps[0].execution_function.path", "'nope.module.fn' does not import: no module named 'nope'"),
+        ("$.steps[1].assignment_policy.policy_function.entry_level.path",
+         "'nope.policies.pick' does not import: no module named 'nope'"),
+    }
+    assert any(p.location == "$.steps[0].colour" for p in found)  # the typo is reported too
+    assert any(p.location.startswith("$.steps[1].review_policy") for p in found)
