@@ -171,7 +171,11 @@ def _excerpt(response: requests.Response) -> str:
         return _text(f"(body unreadable: {type(exc).__name__})")
     finally:
         response.close()
-    return _text(raw.decode(response.encoding or "utf-8", errors="replace"))[:EXCERPT_CHARS]
+    try:
+        text = raw.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know: the answer is still the answer
+        text = raw.decode("utf-8", errors="replace")
+    return _text(text)[:EXCERPT_CHARS]
 
 
 def _text(value: str) -> str:

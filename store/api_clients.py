@@ -121,9 +121,16 @@ def set_webhook(session: Session, key_id: str, url: str, secret: str | None = No
 
 
 def check_webhook_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApiKeyError("The webhook URL must start with http:// or https:// and name a host.")
+    """Raise unless `url` is an http(s) URL with a host (and a port, if any, that is a number) and no spaces."""
+    problem = ApiKeyError("The webhook URL must start with http:// or https:// and name a host (a port, if "
+                          "given, is a number), with no spaces.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise problem from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise problem
 
 
 def check_webhook_secret(secret: str) -> None:

@@ -61,7 +61,8 @@ def test_webhook_secrets_that_cannot_sign_are_refused(api_world: World, secret: 
         static_webhooks([], [("k2", "https://example.org/hook", secret)])
 
 
-@pytest.mark.parametrize("url", ["http://", "https:///path", "ftp://example.org/"])
+@pytest.mark.parametrize("url", ["http://", "https:///path", "ftp://example.org/", "http://host:notaport/",
+                                 "http://exa mple.com/", "http://[::1"])
 def test_webhook_urls_without_a_host_are_refused(api_world: World, url: str) -> None:
     with pytest.raises(ApiKeyError, match="name a host"):
         run(api_world, api_clients.set_webhook, KEY_ID, url)
@@ -121,6 +122,12 @@ def test_an_answer_with_nul_bytes_is_logged_without_them(api_world: World) -> No
     assert row.status_code == 200 and row.error is None
     assert "\x00" not in (row.response_excerpt or "")
     assert (row.response_excerpt or "").startswith("ok")
+
+
+def test_an_answer_in_a_charset_python_does_not_know_is_logged_once(api_world: World) -> None:
+    """The POST succeeded; failing to decode the answer must not make it a failed attempt (and a resend)."""
+    [row] = deliver(api_world, answer(200, b"ok", {"content-type": "text/plain; charset=utf8mb4"}))
+    assert (row.status_code, row.error, row.response_excerpt) == (200, None, "ok")
 
 
 def test_only_the_start_of_a_huge_answer_is_read(api_world: World) -> None:
