@@ -57,10 +57,15 @@ def write(session: Session) -> None:
         groups.setdefault((row.table, row.want_id), []).append(row)
     if connection.dialect.name == "postgresql" and sum(want_id for _, want_id in groups) <= 1:
         _insert_together(connection, groups)
-    else:
-        for (table, want_id), group in groups.items():
-            _insert_group(connection, table, want_id, group)
-    for row in pending:
+        _mark_written(pending, scope)
+        return
+    for (table, want_id), group in groups.items():
+        _insert_group(connection, table, want_id, group)
+        _mark_written(group, scope)  # at once: if a later group fails, a retry must not insert this one again
+
+
+def _mark_written(rows: list[_Row], scope: SessionTransaction | None) -> None:
+    for row in rows:
         row.written, row.written_in = True, scope
 
 

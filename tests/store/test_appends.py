@@ -151,7 +151,7 @@ def test_a_failed_flush_inside_a_savepoint_keeps_the_enclosing_transactions_rows
 def test_a_large_batch_is_written_whole_and_every_message_id_is_announced(
     database: Database, project_id: int, notified: list[int], count: int
 ) -> None:
-    """A few rows go in one statement on PostgreSQL; thousands (an abort of a big project) are sent in batches."""
+    """One row or thousands (an abort of a big project): all are written, in order, and every message announced."""
     with database.unit_of_work() as uow:
         for n in range(count):
             events.record(uow.session, ACTOR, "test.bulk", project_id=project_id, after={"n": n})
