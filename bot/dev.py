@@ -36,7 +36,7 @@ from werkzeug.serving import make_server
 
 from bot.cli import upgrade_database
 from bot.container import Tutti
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 from bot.web import create_web_app
 from store.models import Project, Worker, Workflow
 from workflows import loader
@@ -74,11 +74,11 @@ def prepare(tutti: Tutti) -> None:
 
 def sandbox_state_path(settings: Settings, env: Mapping[str, str] = os.environ) -> Path | None:
     """Where the sandbox keeps its workspace: TUTTI_SANDBOX_STATE, else sandbox.json beside the SQLite file
-    (var/ for other databases); None (in memory) when TUTTI_SANDBOX_STATE is `memory`."""
+    (the repository's var/ for other databases); None (in memory) when TUTTI_SANDBOX_STATE is `memory`."""
     chosen = env.get(SANDBOX_STATE, "").strip()
     if chosen:
         return None if chosen.lower() == "memory" else Path(chosen)
-    folder = settings.sqlite_path.parent if settings.sqlite_path is not None else Path("var")
+    folder = settings.sqlite_path.parent if settings.sqlite_path is not None else ROOT / "var"
     return folder / "sandbox.json"
 
 

@@ -221,3 +221,5 @@ class WorkspaceStore:
             self.save()
         except OSError as error:
             log.warning("Slack sandbox: could not save the workspace to %s: %s", self.path, error)
+        except Exception:  # the saver thread must outlive a bug: the next change tries again
+            log.exception("Slack sandbox: saving the workspace to %s failed", self.path)

@@ -110,7 +110,10 @@ class ReviewListeners:
         if task_id is None or not body.get("view"):
             return
 
+        clicked_by: list[str] = []
+
         def take(session: Session, worker: Worker) -> None:
+            clicked_by.append(worker.username)
             assignment.assign_task(session, task_id, worker.id, actor=actor(body))
 
         try:
@@ -120,8 +123,11 @@ class ReviewListeners:
             return
         except Refusal as exc:
             line = f":warning: {exc.message}"
+        except TaskAlreadyAssigned as exc:
+            line = (":mag: You are already reviewing this task." if exc.holder in clicked_by
+                    else ":warning: Could not take this review: someone else took it first.")
         except (TaskAssignmentError, TaskStatusError) as exc:
-            taken = isinstance(exc, TaskAlreadyAssigned) or "incorrect state" in exc.message
+            taken = "incorrect state" in exc.message
             line = (":warning: Could not take this review: someone else took it first." if taken
                     else f":warning: Could not take this review: {exc.message}")
         except TuttiError as exc:

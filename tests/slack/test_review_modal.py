@@ -168,6 +168,19 @@ def test_a_double_clicked_take_takes_the_review_once_without_a_false_error(
     assert len(assigned) == 2  # the author, then Robin once
 
 
+def test_taking_a_review_one_already_holds_from_another_device_says_so(
+        slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
+    project, task = reporting_submitted(slack_world)
+    robin = sandbox.as_user("UJREPORT02")
+    open_review(robin)
+    slack_world.run(assignment.assign_task, task, worker_id(slack_world, "journalism-reporter-2"), actor=ACTOR)
+    robin.click("Take this review")  # on the modal drawn before: Robin took it meanwhile on their phone
+    text = sandbox.wait_for(lambda: (m := robin.modal()) and "already reviewing" in m.text and m.text,
+                            "the answer")
+    assert "someone else took it first" not in text
+    assert slack_world.status(project, "reporting") is TaskStatus.REVIEWING
+
+
 def resubmitted_behind_robins_back(world: SlackWorld, task: int) -> None:
     """Meanwhile (another device, the API) the review is returned and the author resubmits other work."""
     world.run(submission.return_task, task, worker_id(world, "journalism-reporter-2"), "Needs a quote", actor=ACTOR)
