@@ -13,10 +13,10 @@ from store.models import StaffingInquiry, StaffingRequest
 from store.types import utcnow
 from tests.slack.conftest import ServedTutti, SlackWorld
 from tests.slack.test_staffbot import (
-    PLANNING,
     buttons,
     offer,
     offers,
+    reporting_ready,
     reporting_task,
     rounds,
     set_priority,
@@ -24,7 +24,7 @@ from tests.slack.test_staffbot import (
     worker_id,
 )
 from tests.support.world import ACTOR
-from workflows import assignment, projects, staffing, submission
+from workflows import assignment, projects, staffing
 
 
 def offered(world: SlackWorld, sandbox: Sandbox) -> tuple[int, int]:
@@ -121,14 +121,7 @@ def test_a_restaff_offer_is_listed_while_the_replaced_worker_still_holds_the_tas
 
 def second_reporting_task(world: SlackWorld) -> int:
     """Another journalism project's reporting task, waiting for a reporter."""
-    project = world.create("journalism")
-    planning = world.task_id(project, "article_planning")
-    editor = worker_id(world, "journalism-editor")
-    world.run(assignment.assign_task, planning, editor, actor=ACTOR)
-    world.run(submission.submit_task, planning, editor, PLANNING, actor=ACTOR)
-    world.drain()
-    world.settle()
-    return world.task_id(project, "reporting")
+    return reporting_ready(world)[1]
 
 
 def offered_minutes_ago(world: SlackWorld, task: int, minutes: int) -> None:

@@ -47,6 +47,11 @@ def reporting_task(world: SlackWorld) -> tuple[int, int]:
     """A journalism project whose reporting task is waiting for a reporter, plus a third reporter."""
     world.load_bundled()
     world.worker("reporter3", "reporter", workflow="journalism")
+    return reporting_ready(world)
+
+
+def reporting_ready(world: SlackWorld) -> tuple[int, int]:
+    """A new journalism project (bundled workflows loaded) whose reporting task is waiting for a reporter."""
     project = world.create("journalism")
     planning = world.task_id(project, "article_planning")
     editor = worker_id(world, "journalism-editor")
