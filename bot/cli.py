@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.container import Tutti
 from bot.settings import Settings
-from store import migrate
+from store import migrate, outbox
 from store.db import make_engine
-from store.enums import ProjectStatus, Role, TaskClass, TaskStatus
+from store.enums import OutboxStatus, ProjectStatus, Role, TaskClass, TaskStatus
 from store.events import Actor
-from store.models import Project, Task, Worker, WorkerCertification, Workflow
+from store.models import OutboxMessage, Project, Task, Worker, WorkerCertification, Workflow
 from store.types import MAX_INTEGER
 from workflows import (
     assignment,
@@ -40,6 +40,7 @@ from workflows.bundled import bundled_workflow_dirs
 from workflows.context import current_assignment, load_task
 from workflows.errors import TaskAlreadyAssigned, TuttiError, WorkflowValidationError
 from workflows.json_input import JsonInputError
+from workflows.outbox_events import MACHINE_TOPIC
 
 T = TypeVar("T")
 
@@ -676,6 +677,59 @@ def tasks_retry(app: App, task_id: int) -> None:
     """Run a failed machine step again."""
     app.run(machine.retry_machine_task, task_id, actor=app.actor())
     click.echo(f"Task {task_id} will run again.")
+
+
+# --- outbox ------------------------------------------------------------------------------------------
+
+
+@main.group("outbox")
+def outbox_group() -> None:
+    """Deliveries after commit (Slack messages, webhooks, machine steps): see what gave up, send it again."""
+
+
+OUTBOX_ID = DatabaseId("an outbox message")
+
+
+@outbox_group.command("list")
+@click.option("--status", type=click.Choice([s.value for s in OutboxStatus]), help="Only messages in this status.")
+@click.option("--project", "project_id", type=PROJECT_ID, help="Only this project's messages.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@pass_app
+def outbox_list(app: App, status: str | None, project_id: int | None, limit: int) -> None:
+    """Messages, newest first: id, topic, status, attempts, project, and the last error."""
+    with app.tutti.database.read() as session:
+        for m in outbox.recent(session, status=OutboxStatus(status) if status else None, project_id=project_id,
+                               limit=limit):
+            project = f"project {m.project_id}" if m.project_id is not None else "-"
+            error = (m.last_error or "").replace("\n", " ")[:200]
+            click.echo(f"{m.id}\t{m.topic}\t{m.status.value}\t{m.attempts}/{m.max_attempts}\t{project}\t"
+                       f"{m.created_at:%Y-%m-%d %H:%M:%S}\t{error}")
+
+
+@outbox_group.command("retry")
+@click.argument("message_ids", nargs=-1, required=True, type=OUTBOX_ID)
+@pass_app
+def outbox_retry(app: App, message_ids: tuple[int, ...]) -> None:
+    """Send dead messages again, each with a fresh set of attempts (machine steps: `tutti tasks retry`)."""
+    def revive(session: Any) -> list[tuple[int, str]]:
+        revived = []
+        for message_id in message_ids:
+            message = session.get(OutboxMessage, message_id)
+            if message is not None and message.topic == MACHINE_TOPIC:
+                task = message.payload.get("task_id")
+                raise click.ClickException(f"Outbox message {message_id} runs a machine step: use "
+                                           f"`tutti tasks retry {task}`, which also resets the task.")
+            try:
+                revived.append((outbox.revive(session, message_id).id, message.topic if message else ""))
+            except outbox.NotRevivable as exc:
+                raise click.ClickException(str(exc)) from None
+        return revived
+
+    revived = app.run(revive)
+    if app.tutti.database.outbox_notifier is not None:
+        app.tutti.database.outbox_notifier([message_id for message_id, _ in revived])
+    for message_id, topic in revived:
+        click.echo(f"Outbox message {message_id} ({topic}) will be sent again.")
 
 
 # --- processes ---------------------------------------------------------------------------------------

@@ -129,3 +129,33 @@ def due_ids(session: Session, *, limit: int = 500, now: datetime | None = None) 
             .limit(limit)
         )
     )
+
+
+def recent(session: Session, *, status: OutboxStatus | None = None, project_id: int | None = None,
+           limit: int = 50) -> list[OutboxMessage]:
+    """Messages newest first, optionally of one status or project: what an operator looks through."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    if project_id is not None:
+        query = query.where(OutboxMessage.project_id == project_id)
+    return list(session.scalars(query))
+
+
+class NotRevivable(Exception):
+    """The message is not there or not dead (only dead messages are delivered again by hand)."""
+
+
+def revive(session: Session, message_id: int) -> OutboxMessage:
+    """Put a dead message back in line with a fresh set of attempts; its last error stays until it is delivered."""
+    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    if message is None:
+        raise NotRevivable(f"There is no outbox message {message_id}.")
+    if message.status is not OutboxStatus.DEAD:
+        raise NotRevivable(f"Outbox message {message_id} is {message.status.value}, not dead: "
+                           "only a message that gave up is sent again by hand.")
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.claimed_until = None
+    message.available_at = utcnow()
+    return message
