@@ -53,19 +53,24 @@ def test_assigned_people_are_invited_welcomed_and_told_in_a_dm(slack_world: Slac
     assert any("You've been assigned" in m.text for m in sandbox.as_user("UJEDITOR01").dms())
 
 
+def returned_story(world: SlackWorld, feedback: str, *, description: str = "") -> int:
+    """A one-step reviewed `story` project whose draft the critic returned to its author with `feedback`."""
+    world.load("story", [human("draft", required_certifications=["writer"])], certifications=["writer"])
+    author = world.worker("author", "writer", workflow="story")
+    reviewer = world.worker("critic", "writer", workflow="story", reviewer=("writer",))
+    request = projects.ProjectRequest("story", "v1", description, 0, {}, TaskClass.REAL)
+    project = world.run(projects.create_project, request, actor=ACTOR).project.id
+    task = world.task_id(project, "draft")
+    world.run(assignment.assign_task, task, author, actor=ACTOR)
+    world.run(submission.submit_task, task, author, {"text": "v1"}, actor=ACTOR, rng=lambda: 0.0)
+    world.run(assignment.assign_task, task, reviewer, actor=ACTOR)
+    world.run(submission.return_task, task, reviewer, feedback, actor=ACTOR)
+    world.settle()
+    return project
+
+
 def test_a_return_reaches_the_author_with_the_feedback(slack_world: SlackWorld, sandbox: Sandbox) -> None:
-    slack_world.load(
-        "story", [human("draft", required_certifications=["writer"])], certifications=["writer"],
-    )
-    author = slack_world.worker("author", "writer", workflow="story")
-    reviewer = slack_world.worker("critic", "writer", workflow="story", reviewer=("writer",))
-    project = slack_world.create("story", drain=False)
-    task = slack_world.task_id(project, "draft")
-    slack_world.run(assignment.assign_task, task, author, actor=ACTOR)
-    slack_world.run(submission.submit_task, task, author, {"text": "v1"}, actor=ACTOR, rng=lambda: 0.0)
-    slack_world.run(assignment.assign_task, task, reviewer, actor=ACTOR)
-    slack_world.run(submission.return_task, task, reviewer, "Add a source.", actor=ACTOR)
-    slack_world.settle()
+    project = returned_story(slack_world, "Add a source.")
     assert slack_world.status(project, "draft") is TaskStatus.POST_REVIEW_PROCESSING
     author_dms = [m.text for m in sandbox.as_user("UAUTHOR").dms()]
     assert any("sent back" in t and "Add a source." in t for t in author_dms)
@@ -152,19 +157,7 @@ def test_a_post_refused_with_not_in_channel_is_retried_and_arrives(slack_world: 
 
 
 def test_text_people_typed_is_shown_as_typed_and_pings_nobody(slack_world: SlackWorld, sandbox: Sandbox) -> None:
-    slack_world.load(
-        "story", [human("draft", required_certifications=["writer"])], certifications=["writer"],
-    )
-    author = slack_world.worker("author", "writer", workflow="story")
-    reviewer = slack_world.worker("critic", "writer", workflow="story", reviewer=("writer",))
-    request = projects.ProjectRequest("story", "v1", "Floods <!here>", 0, {}, TaskClass.REAL)
-    project = slack_world.run(projects.create_project, request, actor=ACTOR).project.id
-    task = slack_world.task_id(project, "draft")
-    slack_world.run(assignment.assign_task, task, author, actor=ACTOR)
-    slack_world.run(submission.submit_task, task, author, {"text": "v1"}, actor=ACTOR, rng=lambda: 0.0)
-    slack_world.run(assignment.assign_task, task, reviewer, actor=ACTOR)
-    slack_world.run(submission.return_task, task, reviewer, "<!channel> Cite <@UCRITIC> & a source.", actor=ACTOR)
-    slack_world.settle()
+    project = returned_story(slack_world, "<!channel> Cite <@UCRITIC> & a source.", description="Floods <!here>")
     returned = next(m.text for m in sandbox.as_user("UAUTHOR").dms() if "sent back" in m.text)
     assert "> <!channel> Cite <@UCRITIC> & a source." in returned
     assert "Floods <!here>" in returned

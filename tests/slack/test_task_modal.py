@@ -53,6 +53,15 @@ def open_task(person: UserSession) -> Any:
     return person.wait_for_modal()
 
 
+def riley_with_reporting_open(world: SlackWorld, sandbox: Sandbox) -> tuple[int, int, UserSession, Any]:
+    """Journalism with the plan done and the reporting task Riley's, open in a modal: (project, task, Riley,
+    the modal)."""
+    project = journalism_with_planning_done(world)
+    task = assign(world, project, "reporting", "journalism-reporter-1")
+    riley = sandbox.as_user("UJREPORT01")
+    return project, task, riley, open_task(riley)
+
+
 def test_the_demo_worker_rates_the_crawled_image_in_the_modal(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox, site: str) -> None:
     slack_world.load_bundled()
@@ -75,10 +84,7 @@ def test_the_demo_worker_rates_the_crawled_image_in_the_modal(
 
 def test_a_reporting_error_shows_under_the_field_until_it_is_fixed(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project = journalism_with_planning_done(slack_world)
-    assign(slack_world, project, "reporting", "journalism-reporter-1")
-    riley = sandbox.as_user("UJREPORT01")
-    modal = open_task(riley)
+    project, _, riley, modal = riley_with_reporting_open(slack_world, sandbox)
     assert "The mayor" in modal.text and "Riverside" in modal.text  # the editor's plan
     riley.fill("Notes", "Called the mayor's office")
     riley.submit()
@@ -95,10 +101,7 @@ def test_a_reporting_error_shows_under_the_field_until_it_is_fixed(
 
 def test_a_saved_draft_comes_back_when_the_task_is_opened_again(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project = journalism_with_planning_done(slack_world)
-    assign(slack_world, project, "reporting", "journalism-reporter-1")
-    riley = sandbox.as_user("UJREPORT01")
-    open_task(riley)
+    project, _, riley, _ = riley_with_reporting_open(slack_world, sandbox)
     riley.fill("Article", "First paragraph")
     riley.click("Save draft")
     modal = sandbox.wait_for(lambda: (m := riley.modal()) and "Draft saved at" in m.text and m, "the saved note")
@@ -144,10 +147,7 @@ def test_two_uploaded_photos_are_stored_in_the_project_and_shown_to_the_reviewer
 
 def test_someone_else_cannot_submit_a_task_that_is_not_theirs(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project = journalism_with_planning_done(slack_world)
-    assign(slack_world, project, "reporting", "journalism-reporter-1")
-    riley = sandbox.as_user("UJREPORT01")
-    modal = open_task(riley)
+    project, _, _, modal = riley_with_reporting_open(slack_world, sandbox)
     # Robin replays Riley's form as if it were theirs: the server checks who is clicking.
     robin = sandbox.user("UJREPORT02")
     view = sandbox.workspace.find_view(view_id=modal.id)
@@ -163,10 +163,7 @@ def test_someone_else_cannot_submit_a_task_that_is_not_theirs(
 
 def test_a_replayed_submission_has_exactly_one_effect(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project = journalism_with_planning_done(slack_world)
-    task = assign(slack_world, project, "reporting", "journalism-reporter-1")
-    riley = sandbox.as_user("UJREPORT01")
-    open_task(riley)
+    project, task, riley, _ = riley_with_reporting_open(slack_world, sandbox)
     riley.fill("Article", "Once only")
     sandbox.faults.duplicate_next("interaction")
     outcome = riley.submit()
@@ -182,10 +179,7 @@ def test_a_replayed_submission_has_exactly_one_effect(
 
 def test_a_double_clicked_start_timer_starts_it_once_and_a_later_press_still_counts(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project = journalism_with_planning_done(slack_world)
-    assign(slack_world, project, "reporting", "journalism-reporter-1")
-    riley = sandbox.as_user("UJREPORT01")
-    open_task(riley)
+    _, _, riley, _ = riley_with_reporting_open(slack_world, sandbox)
     modal = double_click(sandbox, riley, "Start timer")
     assert "Timer started at" in modal.text and "[Stop timer]" in modal.text
     assert "already" not in modal.text
@@ -199,10 +193,7 @@ def test_a_double_clicked_start_timer_starts_it_once_and_a_later_press_still_cou
 
 def test_saving_a_draft_in_a_task_modal_opened_before_a_return_is_refused(
         slack_world: SlackWorld, served: ServedTutti, sandbox: Sandbox) -> None:
-    project = journalism_with_planning_done(slack_world)
-    task = assign(slack_world, project, "reporting", "journalism-reporter-1")
-    riley = sandbox.as_user("UJREPORT01")
-    open_task(riley)
+    project, task, riley, _ = riley_with_reporting_open(slack_world, sandbox)
     # Meanwhile Riley hands the work in elsewhere and the reviewer returns it with feedback.
     slack_world.run(submission.submit_task, task, worker_id(slack_world, "journalism-reporter-1"),
                     {"article": "The river rose."}, actor=ACTOR)
